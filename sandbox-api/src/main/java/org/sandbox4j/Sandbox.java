@@ -1,0 +1,478 @@
+package org.sandbox4j;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkState;
+import static java.util.Objects.requireNonNull;
+
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.Sets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * An isolation policy: which namespaces, which file system, which limits. Immutable,
+ * thread-safe and reusable: build it once, run many commands with it.
+ *
+ * <pre>{@code
+ * Sandbox sandbox = Sandbox.builder()
+ *     .strict()                                   // every namespace, read-only host root, /proc, /dev, /tmp
+ *     .wallTimeLimit(Duration.ofSeconds(2))
+ *     .build();
+ * CompletedRun run = sandbox.command("python3", "-c", "print(6 * 7)").run();
+ * }</pre>
+ *
+ * <p>Options that only work inside a namespace turn that namespace on: a root file system
+ * or mount needs the mount namespace, a hostname the UTS namespace, a fresh {@code /proc}
+ * the PID namespace. {@link #describe()} states, in words, what is and is not applied.
+ */
+public final class Sandbox {
+  /** The size of {@code /tmp} when {@link Builder#mountTmp()} is given no size. */
+  public static final DataSize DEFAULT_TMP_SIZE = DataSize.ofMebibytes(128);
+
+  private final Set<Namespace> namespaces;
+  private final RootFilesystem root;
+  private final List<Mount> mounts;
+  private final boolean proc;
+  private final boolean dev;
+  private final DataSize tmpSize;
+  private final String hostname;
+  private final String workingDirectory;
+  private final Duration wallTimeLimit;
+  private final List<IdMapping> uidMappings;
+  private final List<IdMapping> gidMappings;
+  private final Long runAsUid;
+  private final Long runAsGid;
+
+  private Sandbox(Builder b, Set<Namespace> namespaces, RootFilesystem root) {
+    this.namespaces = Sets.immutableEnumSet(namespaces);
+    this.root = root;
+    this.mounts = ImmutableList.copyOf(b.mounts);
+    this.proc = b.proc;
+    this.dev = b.dev;
+    this.tmpSize = b.tmpSize;
+    this.hostname = b.hostname;
+    this.workingDirectory = b.workingDirectory == null ? "/" : b.workingDirectory;
+    this.wallTimeLimit = b.wallTimeLimit;
+    this.uidMappings = ImmutableList.copyOf(b.uidMappings);
+    this.gidMappings = ImmutableList.copyOf(b.gidMappings);
+    this.runAsUid = b.runAsUid;
+    this.runAsGid = b.runAsGid;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A run of {@code command} (program and arguments) under this policy. */
+  public SandboxCommand command(String... command) {
+    return command(Arrays.asList(requireNonNull(command, "command")));
+  }
+
+  /** A run of {@code command} (program and arguments) under this policy. */
+  public SandboxCommand command(List<String> command) {
+    return new SandboxCommand(this, command);
+  }
+
+  /** The namespaces the program gets, implied ones included. */
+  public Set<Namespace> namespaces() {
+    return namespaces;
+  }
+
+  /** The root the program sees; empty means the host's own tree. */
+  public Optional<RootFilesystem> rootFilesystem() {
+    return Optional.ofNullable(root);
+  }
+
+  /** Extra mounts, in the order they are made. */
+  public List<Mount> mounts() {
+    return mounts;
+  }
+
+  /** Whether a fresh {@code /proc} of the sandbox's PID namespace is mounted. */
+  public boolean mountsProc() {
+    return proc;
+  }
+
+  /**
+   * Whether a minimal {@code /dev} is mounted: {@code null}, {@code zero}, {@code full},
+   * {@code random}, {@code urandom}, {@code tty}, the {@code fd} and std* links, {@code shm}.
+   */
+  public boolean mountsDev() {
+    return dev;
+  }
+
+  /** The size of the tmpfs at {@code /tmp}; empty when none is mounted. */
+  public Optional<DataSize> tmpSize() {
+    return Optional.ofNullable(tmpSize);
+  }
+
+  public Optional<String> hostname() {
+    return Optional.ofNullable(hostname);
+  }
+
+  /** The working directory inside the sandbox, unless a command overrides it; {@code /} by default. */
+  public String workingDirectory() {
+    return workingDirectory;
+  }
+
+  /** The wall-clock limit, enforced by the helper outside the sandbox. */
+  public Optional<Duration> wallTimeLimit() {
+    return Optional.ofNullable(wallTimeLimit);
+  }
+
+  /** Explicit uid mappings of the user namespace; empty means the default mapping. */
+  public List<IdMapping> uidMappings() {
+    return uidMappings;
+  }
+
+  /** Explicit gid mappings of the user namespace; empty means the default mapping. */
+  public List<IdMapping> gidMappings() {
+    return gidMappings;
+  }
+
+  /** The uid the program runs as (inside the user namespace when there is one). */
+  public OptionalLong runAsUid() {
+    return runAsUid == null ? OptionalLong.empty() : OptionalLong.of(runAsUid);
+  }
+
+  /** The gid the program runs as (inside the user namespace when there is one). */
+  public OptionalLong runAsGid() {
+    return runAsGid == null ? OptionalLong.empty() : OptionalLong.of(runAsGid);
+  }
+
+  /**
+   * What this sandbox isolates and what it does not, one line each, in words. Lines of
+   * isolation that is not applied start with {@code [ ]} and say what the program can do.
+   */
+  public String describe() {
+    StringBuilder s = new StringBuilder("sandbox4j isolation:\n");
+    for (Namespace ns : Namespace.values()) {
+      boolean on = namespaces.contains(ns);
+      s.append(on ? "  [x] " : "  [ ] ").append(ns.title()).append(": ")
+          .append(on ? ns.whenApplied() : ns.whenNotApplied()).append('\n');
+    }
+    s.append(root != null ? "  [x] root: " + root : "  [ ] root: the host's own file system tree").append('\n');
+    if (root != null) {
+      s.append(proc ? "  [x] /proc: fresh, of the sandbox's PID namespace" : "  [ ] /proc: not mounted")
+          .append('\n');
+      s.append(dev ? "  [x] /dev: minimal (null zero full random urandom tty, shm)" : "  [ ] /dev: not mounted")
+          .append('\n');
+      s.append(tmpSize != null ? "  [x] /tmp: tmpfs of " + tmpSize : "  [ ] /tmp: not mounted").append('\n');
+    }
+    for (Mount m : mounts) {
+      s.append("  [x] mount: ").append(m).append('\n');
+    }
+    s.append(wallTimeLimit != null ? "  [x] wall-time limit: " + wallTimeLimit : "  [ ] wall-time limit: none")
+        .append('\n');
+    return s.toString();
+  }
+
+  @Override
+  public String toString() {
+    return "Sandbox" + namespaces + (root == null ? "" : " root=" + root.kind())
+        + (mounts.isEmpty() ? "" : " mounts=" + mounts);
+  }
+
+  /**
+   * Builds a {@link Sandbox}. Each option validates its value at once and may be set only
+   * once; {@link #build()} checks the options against each other. Not thread-safe.
+   */
+  public static final class Builder {
+    private final EnumSet<Namespace> namespaces = EnumSet.noneOf(Namespace.class);
+    private boolean strict;
+    private RootFilesystem root;
+    private final List<Mount> mounts = new ArrayList<>();
+    private boolean proc;
+    private boolean dev;
+    private DataSize tmpSize;
+    private String hostname;
+    private String workingDirectory;
+    private Duration wallTimeLimit;
+    private final List<IdMapping> uidMappings = new ArrayList<>();
+    private final List<IdMapping> gidMappings = new ArrayList<>();
+    private Long runAsUid;
+    private Long runAsGid;
+
+    private Builder() {}
+
+    /**
+     * The strict preset: every namespace (no network), a fresh {@code /proc}, a minimal
+     * {@code /dev}, a tmpfs {@code /tmp} and, unless {@link #rootfs} chooses another root,
+     * the read-only root derived from the host.
+     */
+    public Builder strict() {
+      checkState(!strict, "strict() was already applied");
+      strict = true;
+      allNamespaces();
+      if (!proc) {
+        mountProc();
+      }
+      if (!dev) {
+        mountDev();
+      }
+      if (tmpSize == null) {
+        mountTmp();
+      }
+      return this;
+    }
+
+    /** Turns every namespace on: PID, mount, UTS, IPC, network, user and cgroup. */
+    public Builder allNamespaces() {
+      namespaces.addAll(EnumSet.allOf(Namespace.class));
+      return this;
+    }
+
+    /** Turns {@code namespace} on. */
+    public Builder namespace(Namespace namespace) {
+      namespaces.add(requireNonNull(namespace, "namespace"));
+      return this;
+    }
+
+    public Builder pidNamespace() {
+      return namespace(Namespace.PID);
+    }
+
+    public Builder mountNamespace() {
+      return namespace(Namespace.MOUNT);
+    }
+
+    public Builder utsNamespace() {
+      return namespace(Namespace.UTS);
+    }
+
+    public Builder ipcNamespace() {
+      return namespace(Namespace.IPC);
+    }
+
+    /** A network namespace with only the loopback interface, up. */
+    public Builder networkNamespace() {
+      return namespace(Namespace.NETWORK);
+    }
+
+    /**
+     * A user namespace. Without explicit mappings, inside uid and gid 0 (or the ids given to
+     * {@link #runAs}) map to the caller's effective uid and gid: the program's capabilities
+     * hold only inside, and on the host it is the caller.
+     */
+    public Builder userNamespace() {
+      return namespace(Namespace.USER);
+    }
+
+    public Builder cgroupNamespace() {
+      return namespace(Namespace.CGROUP);
+    }
+
+    /** Pivots into the host directory {@code directory}, read-only. */
+    public Builder rootfs(Path directory) {
+      return rootfs(directory, Access.READ_ONLY);
+    }
+
+    /**
+     * Pivots into the host directory {@code directory}. Mount points for the sandbox's own
+     * mounts ({@code /proc}, {@code /dev}, {@code /tmp}, ...) must exist in it: the directory is
+     * never modified.
+     */
+    public Builder rootfs(Path directory, Access access) {
+      return root(RootFilesystem.directory(directory, access));
+    }
+
+    /**
+     * A read-only root derived from the host: its {@code /usr}, {@code /bin}, {@code /sbin},
+     * {@code /lib*} and a minimal {@code /etc}; nothing from {@code /root}, {@code /home} or
+     * other host data.
+     */
+    public Builder hostRootfs() {
+      return root(RootFilesystem.hostDerived());
+    }
+
+    private Builder root(RootFilesystem newRoot) {
+      checkState(root == null, "the root file system was already set to %s", root);
+      root = newRoot;
+      return this;
+    }
+
+    /** Bind-mounts the host path {@code source} at {@code target}, read-only. */
+    public Builder bindMount(Path source, String target) {
+      return bindMount(source, target, Access.READ_ONLY);
+    }
+
+    /** Bind-mounts the host path {@code source} at {@code target}. */
+    public Builder bindMount(Path source, String target, Access access) {
+      return mount(Mount.bind(source, target, access));
+    }
+
+    /** A writable tmpfs at {@code target}, limited to {@code size}. */
+    public Builder tmpfs(String target, DataSize size) {
+      return mount(Mount.tmpfs(target, size));
+    }
+
+    /** Adds a mount, made after the root and the standard mounts, in call order. */
+    public Builder mount(Mount mount) {
+      requireNonNull(mount, "mount");
+      for (Mount m : mounts) {
+        checkArgument(!m.target().equals(mount.target()),
+            "mount target %s is already used by %s", mount.target(), m);
+      }
+      mounts.add(mount);
+      return this;
+    }
+
+    /** A fresh {@code /proc} showing only the sandbox's processes (turns the PID namespace on). */
+    public Builder mountProc() {
+      checkState(!proc, "mountProc() was already set");
+      proc = true;
+      return pidNamespace();
+    }
+
+    /** A minimal {@code /dev}: null, zero, full, random, urandom, tty, fd links and a tmpfs shm. */
+    public Builder mountDev() {
+      checkState(!dev, "mountDev() was already set");
+      dev = true;
+      return this;
+    }
+
+    /** A tmpfs at {@code /tmp} of {@link #DEFAULT_TMP_SIZE}. */
+    public Builder mountTmp() {
+      return mountTmp(DEFAULT_TMP_SIZE);
+    }
+
+    /** A tmpfs at {@code /tmp}, limited to {@code size}. */
+    public Builder mountTmp(DataSize size) {
+      requireNonNull(size, "size");
+      checkState(tmpSize == null, "mountTmp was already set to %s", tmpSize);
+      checkArgument(size.toBytes() > 0, "mountTmp: size must be positive, was %s", size);
+      tmpSize = size;
+      return this;
+    }
+
+    /** The hostname the program sees (turns the UTS namespace on). 1 to 64 bytes. */
+    public Builder hostname(String hostname) {
+      requireNonNull(hostname, "hostname");
+      checkState(this.hostname == null, "hostname was already set to \"%s\"", this.hostname);
+      int bytes = hostname.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+      checkArgument(bytes >= 1 && bytes <= 64,
+          "hostname \"%s\" must be 1 to 64 bytes long, was %s", hostname, bytes);
+      checkArgument(hostname.chars().allMatch(c -> c > ' ' && c < 127 && c != '/'),
+          "hostname \"%s\" may hold only printable ASCII without spaces or /", hostname);
+      this.hostname = hostname;
+      return utsNamespace();
+    }
+
+    /** The working directory as seen inside; {@code /} by default. */
+    public Builder workingDirectory(String directory) {
+      checkState(workingDirectory == null, "workingDirectory was already set to %s", workingDirectory);
+      workingDirectory = InsidePath.check("workingDirectory", directory);
+      return this;
+    }
+
+    /**
+     * Kills the whole sandbox when the program has run this long (from its {@code execve}),
+     * measured by the helper outside the sandbox; the result says {@link Termination#WALL_TIME_LIMIT}.
+     */
+    public Builder wallTimeLimit(Duration limit) {
+      requireNonNull(limit, "limit");
+      checkState(wallTimeLimit == null, "wallTimeLimit was already set to %s", wallTimeLimit);
+      checkArgument(!limit.isNegative() && !limit.isZero(), "wallTimeLimit must be positive, was %s", limit);
+      checkArgument(limit.toNanos() >= 1000, "wallTimeLimit must be at least 1 microsecond, was %s", limit);
+      checkArgument(limit.compareTo(Duration.ofDays(365)) <= 0,
+          "wallTimeLimit must be at most 365 days, was %s", limit);
+      wallTimeLimit = limit;
+      return this;
+    }
+
+    /** Runs the program as {@code uid}:{@code gid} (inside the user namespace when there is one). */
+    public Builder runAs(long uid, long gid) {
+      checkState(runAsUid == null, "runAs was already set to %s:%s", runAsUid, runAsGid);
+      checkArgument(uid >= 0 && uid <= 0xFFFF_FFFEL, "runAs: uid %s out of range 0..4294967294", uid);
+      checkArgument(gid >= 0 && gid <= 0xFFFF_FFFEL, "runAs: gid %s out of range 0..4294967294", gid);
+      runAsUid = uid;
+      runAsGid = gid;
+      return this;
+    }
+
+    /** Adds a line to the user namespace's uid map (turns the user namespace on). At most 16. */
+    public Builder uidMapping(IdMapping mapping) {
+      addMapping("uidMapping", uidMappings, mapping);
+      return userNamespace();
+    }
+
+    /** Adds a line to the user namespace's gid map (turns the user namespace on). At most 16. */
+    public Builder gidMapping(IdMapping mapping) {
+      addMapping("gidMapping", gidMappings, mapping);
+      return userNamespace();
+    }
+
+    private static void addMapping(String option, List<IdMapping> list, IdMapping mapping) {
+      requireNonNull(mapping, option);
+      checkArgument(list.size() < 16, "%s: at most 16 mappings", option);
+      for (IdMapping m : list) {
+        boolean overlapInside = mapping.inside() < m.inside() + m.count() && m.inside() < mapping.inside() + mapping.count();
+        boolean overlapOutside = mapping.outside() < m.outside() + m.count() && m.outside() < mapping.outside() + mapping.count();
+        checkArgument(!overlapInside && !overlapOutside, "%s %s overlaps %s", option, mapping, m);
+      }
+      list.add(mapping);
+    }
+
+    /**
+     * Checks the options against each other and returns the immutable policy.
+     *
+     * @throws IllegalStateException when options conflict, naming them
+     */
+    public Sandbox build() {
+      EnumSet<Namespace> effective = EnumSet.copyOf(namespaces);
+      RootFilesystem effectiveRoot = root;
+      if (effectiveRoot == null && strict) {
+        effectiveRoot = RootFilesystem.hostDerived();
+      }
+      boolean needsRoot = proc || dev || tmpSize != null || !mounts.isEmpty();
+      if (needsRoot) {
+        checkState(effectiveRoot != null,
+            "mounts (%s) need a root file system to be made in: add rootfs(dir) or hostRootfs()",
+            describeMountOptions());
+      }
+      if (effectiveRoot != null) {
+        effective.add(Namespace.MOUNT);
+      }
+      for (Mount m : mounts) {
+        for (String reserved : List.of("/proc", "/dev", "/tmp")) {
+          boolean standard = reserved.equals("/proc") ? proc : reserved.equals("/dev") ? dev : tmpSize != null;
+          checkState(!(standard && (m.target().equals(reserved) || m.target().startsWith(reserved + "/"))),
+              "%s conflicts with the standard %s mount; drop one of them", m, reserved);
+        }
+      }
+      if (!uidMappings.isEmpty() || !gidMappings.isEmpty()) {
+        checkState(!uidMappings.isEmpty() && !gidMappings.isEmpty(),
+            "uidMapping and gidMapping go together: give both or neither");
+        if (runAsUid != null) {
+          checkState(uidMappings.stream().anyMatch(m -> m.contains(runAsUid)),
+              "runAs uid %s is not mapped by the uid mappings %s", runAsUid, uidMappings);
+          checkState(gidMappings.stream().anyMatch(m -> m.contains(runAsGid)),
+              "runAs gid %s is not mapped by the gid mappings %s", runAsGid, gidMappings);
+        }
+      }
+      return new Sandbox(this, effective, effectiveRoot);
+    }
+
+    private String describeMountOptions() {
+      List<String> names = new ArrayList<>();
+      if (proc) {
+        names.add("mountProc()");
+      }
+      if (dev) {
+        names.add("mountDev()");
+      }
+      if (tmpSize != null) {
+        names.add("mountTmp()");
+      }
+      mounts.forEach(m -> names.add(m.toString()));
+      return String.join(", ", names);
+    }
+  }
+}

@@ -1,0 +1,113 @@
+package org.sandbox4j;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/** The account of one finished run: why it stopped, its status and its wall time. Immutable. */
+public final class SandboxResult {
+  private final Termination termination;
+  private final int exitCode;
+  private final int signal;
+  private final long wallTimeMicros;
+
+  private SandboxResult(Builder b) {
+    this.termination = b.termination;
+    this.exitCode = b.exitCode;
+    this.signal = b.signal;
+    this.wallTimeMicros = b.wallTimeMicros;
+  }
+
+  /** For providers: assembles a result. */
+  public static Builder builder(Termination termination) {
+    return new Builder(termination);
+  }
+
+  public Termination termination() {
+    return termination;
+  }
+
+  /**
+   * The exit status as a shell reports it: the program's own status when it exited, or
+   * {@code 128 + signal} when a signal (or a kill by the sandbox) ended it.
+   */
+  public int exitCode() {
+    return exitCode;
+  }
+
+  /** The signal that ended the program, or 0 when it exited by itself. */
+  public int signal() {
+    return signal;
+  }
+
+  /** Time from the program's {@code execve} to its end, measured by the helper. */
+  public long wallTimeMicros() {
+    return wallTimeMicros;
+  }
+
+  public Duration wallTime() {
+    return Duration.ofNanos(wallTimeMicros * 1000);
+  }
+
+  /** True when the program exited by itself with status 0. */
+  public boolean succeeded() {
+    return termination == Termination.EXITED && exitCode == 0;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof SandboxResult)) {
+      return false;
+    }
+    SandboxResult r = (SandboxResult) o;
+    return termination == r.termination && exitCode == r.exitCode && signal == r.signal
+        && wallTimeMicros == r.wallTimeMicros;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(termination, exitCode, signal, wallTimeMicros);
+  }
+
+  @Override
+  public String toString() {
+    return "SandboxResult{" + termination + ", exitCode=" + exitCode
+        + (signal != 0 ? ", signal=" + signal : "") + ", wallTime=" + wallTimeMicros + "us}";
+  }
+
+  /** Assembles a {@link SandboxResult}. */
+  public static final class Builder {
+    private final Termination termination;
+    private int exitCode;
+    private int signal;
+    private long wallTimeMicros;
+
+    private Builder(Termination termination) {
+      this.termination = requireNonNull(termination, "termination");
+    }
+
+    public Builder exitCode(int exitCode) {
+      checkArgument(exitCode >= 0 && exitCode <= 255 + 128, "exitCode out of range: %s", exitCode);
+      this.exitCode = exitCode;
+      return this;
+    }
+
+    public Builder signal(int signal) {
+      checkArgument(signal >= 0 && signal <= 64, "signal out of range: %s", signal);
+      this.signal = signal;
+      return this;
+    }
+
+    public Builder wallTimeMicros(long micros) {
+      checkArgument(micros >= 0, "wallTimeMicros must not be negative: %s", micros);
+      this.wallTimeMicros = micros;
+      return this;
+    }
+
+    public SandboxResult build() {
+      return new SandboxResult(this);
+    }
+  }
+}

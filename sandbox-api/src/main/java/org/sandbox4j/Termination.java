@@ -1,0 +1,15 @@
+package org.sandbox4j;
+
+/** Why a sandboxed program stopped, from facts the helper observed, never from guesses. */
+public enum Termination {
+  /** The program exited by itself; {@link SandboxResult#exitCode()} is its status. */
+  EXITED,
+  /** A signal ended the program; {@link SandboxResult#signal()} names it. */
+  SIGNALED,
+  /** The wall-time limit ran out and the helper killed the whole sandbox. */
+  WALL_TIME_LIMIT,
+  /** The caller killed the sandbox ({@link SandboxProcess#destroyForcibly()} or close). */
+  KILLED,
+  /** The sandbox could not be set up; the program never ran. */
+  SETUP_FAILED
+}
