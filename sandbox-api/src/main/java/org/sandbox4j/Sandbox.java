@@ -50,13 +50,14 @@ public final class Sandbox {
   private final Long runAsUid;
   private final Long runAsGid;
 
-  private Sandbox(Builder b, Set<Namespace> namespaces, RootFilesystem root) {
+  private Sandbox(Builder b, Set<Namespace> namespaces, RootFilesystem root, boolean proc, boolean dev,
+      DataSize tmpSize) {
     this.namespaces = Sets.immutableEnumSet(namespaces);
     this.root = root;
     this.mounts = ImmutableList.copyOf(b.mounts);
-    this.proc = b.proc;
-    this.dev = b.dev;
-    this.tmpSize = b.tmpSize;
+    this.proc = proc;
+    this.dev = dev;
+    this.tmpSize = tmpSize;
     this.hostname = b.hostname;
     this.workingDirectory = b.workingDirectory == null ? "/" : b.workingDirectory;
     this.wallTimeLimit = b.wallTimeLimit;
@@ -171,6 +172,14 @@ public final class Sandbox {
     }
     s.append(wallTimeLimit != null ? "  [x] wall-time limit: " + wallTimeLimit : "  [ ] wall-time limit: none")
         .append('\n');
+    if (hostname != null) {
+      s.append("      hostname: ").append(hostname).append('\n');
+    }
+    s.append("      working directory: ").append(workingDirectory).append('\n');
+    if (runAsUid != null) {
+      s.append("      runs as uid ").append(runAsUid).append(", gid ").append(runAsGid)
+          .append(namespaces.contains(Namespace.USER) ? " inside the user namespace" : " on the host").append('\n');
+    }
     return s.toString();
   }
 
@@ -186,6 +195,8 @@ public final class Sandbox {
    */
   public static final class Builder {
     private final EnumSet<Namespace> namespaces = EnumSet.noneOf(Namespace.class);
+    private final EnumSet<Namespace> shared = EnumSet.noneOf(Namespace.class);
+    private boolean allNamespaces;
     private boolean strict;
     private RootFilesystem root;
     private final List<Mount> mounts = new ArrayList<>();
@@ -203,35 +214,43 @@ public final class Sandbox {
     private Builder() {}
 
     /**
-     * The strict preset: every namespace (no network), a fresh {@code /proc}, a minimal
-     * {@code /dev}, a tmpfs {@code /tmp} and, unless {@link #rootfs} chooses another root,
-     * the read-only root derived from the host.
+     * The strict preset: every namespace (so no network), a fresh {@code /proc}, a minimal
+     * {@code /dev}, a tmpfs {@code /tmp} of {@link #DEFAULT_TMP_SIZE} and the read-only root
+     * derived from the host. These are defaults: {@link #rootfs}, {@link #mountTmp(DataSize)}
+     * and {@link #shareNamespace} given before or after it take their place.
      */
     public Builder strict() {
       checkState(!strict, "strict() was already applied");
       strict = true;
-      allNamespaces();
-      if (!proc) {
-        mountProc();
-      }
-      if (!dev) {
-        mountDev();
-      }
-      if (tmpSize == null) {
-        mountTmp();
-      }
-      return this;
+      // The file system parts are defaults, filled in by build(): options given before or
+      // after strict() (rootfs, mountTmp(size)) take their place.
+      return allNamespaces();
     }
 
     /** Turns every namespace on: PID, mount, UTS, IPC, network, user and cgroup. */
     public Builder allNamespaces() {
-      namespaces.addAll(EnumSet.allOf(Namespace.class));
+      allNamespaces = true; // resolved in build(), after every shareNamespace(...)
       return this;
     }
 
     /** Turns {@code namespace} on. */
     public Builder namespace(Namespace namespace) {
-      namespaces.add(requireNonNull(namespace, "namespace"));
+      requireNonNull(namespace, "namespace");
+      checkState(!shared.contains(namespace), "%s was set to be shared with the host", namespace);
+      namespaces.add(namespace);
+      return this;
+    }
+
+    /**
+     * Leaves {@code namespace} shared with the host, even when {@link #strict()} or
+     * {@link #allNamespaces()} turn every namespace on: {@code strict().shareNamespace(NETWORK)}
+     * is the strict sandbox with the host's network. {@link #build()} refuses it when another
+     * option needs that namespace.
+     */
+    public Builder shareNamespace(Namespace namespace) {
+      requireNonNull(namespace, "namespace");
+      checkState(!namespaces.contains(namespace), "%s was turned on explicitly; it cannot also be shared", namespace);
+      checkState(shared.add(namespace), "shareNamespace(%s) was already set", namespace);
       return this;
     }
 
@@ -328,7 +347,7 @@ public final class Sandbox {
     public Builder mountProc() {
       checkState(!proc, "mountProc() was already set");
       proc = true;
-      return pidNamespace();
+      return this;
     }
 
     /** A minimal {@code /dev}: null, zero, full, random, urandom, tty, fd links and a tmpfs shm. */
@@ -362,7 +381,7 @@ public final class Sandbox {
       checkArgument(hostname.chars().allMatch(c -> c > ' ' && c < 127 && c != '/'),
           "hostname \"%s\" may hold only printable ASCII without spaces or /", hostname);
       this.hostname = hostname;
-      return utsNamespace();
+      return this;
     }
 
     /** The working directory as seen inside; {@code /} by default. */
@@ -400,13 +419,13 @@ public final class Sandbox {
     /** Adds a line to the user namespace's uid map (turns the user namespace on). At most 16. */
     public Builder uidMapping(IdMapping mapping) {
       addMapping("uidMapping", uidMappings, mapping);
-      return userNamespace();
+      return this;
     }
 
     /** Adds a line to the user namespace's gid map (turns the user namespace on). At most 16. */
     public Builder gidMapping(IdMapping mapping) {
       addMapping("gidMapping", gidMappings, mapping);
-      return userNamespace();
+      return this;
     }
 
     private static void addMapping(String option, List<IdMapping> list, IdMapping mapping) {
@@ -427,9 +446,18 @@ public final class Sandbox {
      */
     public Sandbox build() {
       EnumSet<Namespace> effective = EnumSet.copyOf(namespaces);
+      if (allNamespaces) {
+        effective.addAll(EnumSet.complementOf(shared));
+      }
       RootFilesystem effectiveRoot = root;
-      if (effectiveRoot == null && strict) {
-        effectiveRoot = RootFilesystem.hostDerived();
+      boolean proc = this.proc;
+      boolean dev = this.dev;
+      DataSize tmpSize = this.tmpSize;
+      if (strict) {
+        effectiveRoot = effectiveRoot == null ? RootFilesystem.hostDerived() : effectiveRoot;
+        proc = !shared.contains(Namespace.PID);
+        dev = true;
+        tmpSize = tmpSize == null ? DEFAULT_TMP_SIZE : tmpSize;
       }
       boolean needsRoot = proc || dev || tmpSize != null || !mounts.isEmpty();
       if (needsRoot) {
@@ -437,9 +465,10 @@ public final class Sandbox {
             "mounts (%s) need a root file system to be made in: add rootfs(dir) or hostRootfs()",
             describeMountOptions());
       }
-      if (effectiveRoot != null) {
-        effective.add(Namespace.MOUNT);
-      }
+      imply(effective, Namespace.MOUNT, effectiveRoot != null, "a root file system");
+      imply(effective, Namespace.PID, proc, "mountProc()");
+      imply(effective, Namespace.UTS, hostname != null, "hostname(\"" + hostname + "\")");
+      imply(effective, Namespace.USER, !uidMappings.isEmpty() || !gidMappings.isEmpty(), "id mappings");
       for (Mount m : mounts) {
         for (String reserved : List.of("/proc", "/dev", "/tmp")) {
           boolean standard = reserved.equals("/proc") ? proc : reserved.equals("/dev") ? dev : tmpSize != null;
@@ -457,7 +486,16 @@ public final class Sandbox {
               "runAs gid %s is not mapped by the gid mappings %s", runAsGid, gidMappings);
         }
       }
-      return new Sandbox(this, effective, effectiveRoot);
+      return new Sandbox(this, effective, effectiveRoot, proc, dev, tmpSize);
+    }
+
+    /** An option that needs a namespace turns it on, unless the caller chose to share it. */
+    private void imply(Set<Namespace> effective, Namespace namespace, boolean needed, String option) {
+      if (needed) {
+        checkState(!shared.contains(namespace),
+            "%s needs the %s, but shareNamespace(%s) shares it with the host", option, namespace.title(), namespace);
+        effective.add(namespace);
+      }
     }
 
     private String describeMountOptions() {

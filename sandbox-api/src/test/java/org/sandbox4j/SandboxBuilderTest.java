@@ -137,4 +137,45 @@ class SandboxBuilderTest {
     assertThat(first.mounts()).isEmpty();
     assertThat(builder.build().mounts()).hasSize(1);
   }
+
+  @Test
+  void shareNamespaceLoosensOnePartOfAPresetInAnyOrder() {
+    Sandbox before = Sandbox.builder().shareNamespace(Namespace.NETWORK).strict().build();
+    Sandbox after = Sandbox.builder().strict().shareNamespace(Namespace.NETWORK).build();
+    assertThat(before.namespaces()).isEqualTo(after.namespaces())
+        .isEqualTo(EnumSet.complementOf(EnumSet.of(Namespace.NETWORK)));
+    assertThat(after.describe()).contains("[ ] network namespace: the program shares the host's network");
+    assertThat(after.mountsProc()).isTrue();
+  }
+
+  @Test
+  void sharingANamespaceAnOptionNeedsIsRefused() {
+    assertThatThrownBy(() -> Sandbox.builder().strict().shareNamespace(Namespace.MOUNT).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("a root file system needs the mount namespace, but shareNamespace(MOUNT) shares it with the host");
+    assertThatThrownBy(() -> Sandbox.builder().networkNamespace().shareNamespace(Namespace.NETWORK))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("turned on explicitly");
+    assertThatThrownBy(() -> Sandbox.builder().shareNamespace(Namespace.UTS).hostname("box").build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("hostname(\"box\") needs the UTS namespace");
+    // Sharing the PID namespace drops the strict preset's fresh /proc rather than failing.
+    Sandbox sharedPids = Sandbox.builder().strict().shareNamespace(Namespace.PID).build();
+    assertThat(sharedPids.mountsProc()).isFalse();
+    assertThat(sharedPids.namespaces()).doesNotContain(Namespace.PID);
+  }
+
+  @Test
+  void strictDefaultsGiveWayToExplicitOptionsGivenAfterIt() {
+    Sandbox sandbox = Sandbox.builder().strict().mountTmp(DataSize.ofMebibytes(8)).build();
+    assertThat(sandbox.tmpSize()).contains(DataSize.ofMebibytes(8));
+    assertThat(Sandbox.builder().mountTmp(DataSize.ofMebibytes(8)).strict().build().tmpSize())
+        .contains(DataSize.ofMebibytes(8));
+  }
+
+  @Test
+  void describeNamesHostnameDirectoryAndIdentity() {
+    String text = Sandbox.builder().strict().hostname("judge").workingDirectory("/tmp").runAs(1000, 100).build()
+        .describe();
+    assertThat(text).contains("hostname: judge").contains("working directory: /tmp")
+        .contains("runs as uid 1000, gid 100 inside the user namespace");
+  }
 }
