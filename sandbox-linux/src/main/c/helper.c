@@ -1,0 +1,1056 @@
+/* sandbox4j-helper: supervisor -> init -> target, as described in docs/helper-protocol.md.
+ *
+ * Processes are created with the raw clone syscall and a NULL stack, i.e. fork semantics
+ * plus namespace flags. fork() cannot take the flags, glibc's clone() wants a separate
+ * stack and a callback, and clone3 needs a struct for nothing we use. The process is
+ * single-threaded and registers no atfork handlers, so skipping glibc's fork bookkeeping
+ * is safe; children never call raise()/abort()-style helpers that rely on cached tids. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <linux/magic.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "plan.h"
+
+enum { REC_STARTED = 1, REC_STAGE_ERROR = 2, REC_EXIT = 3, REC_EXEC_OK = 100, REC_TARGET_EXIT = 101 };
+enum { T_EXITED = 1, T_SIGNALED, T_WALL_TIME_LIMIT, T_KILLED, T_SETUP_FAILED };
+#define REC_MAX 1024
+#define PLAN_FD 3
+#define STATUS_FD 4
+#define PBUF 8192 /* "/newroot" or "/oldroot" + a 4095-byte path never truncates */
+
+static struct plan plan;
+static uint8_t planbuf[PLAN_HEADER_SIZE + PLAN_MAX_BODY];
+static char resolved[PLAN_MAX_MOUNTS][PATH_MAX]; /* bind sources, resolved before pivot_root */
+static int report_fd = STATUS_FD; /* where die() reports: fd 4, the init pipe or the exec pipe */
+static mode_t saved_umask;
+
+/* ---------- records ---------- */
+
+static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
+static void put64(uint8_t *p, uint64_t v) { put32(p, (uint32_t)v); put32(p + 4, (uint32_t)(v >> 32)); }
+static uint32_t get32(const uint8_t *p) { return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+
+/* One write() per record: records are < PIPE_BUF, so pipes never split or interleave them. */
+static int write_whole(int fd, const void *buf, size_t len)
+{
+    ssize_t n;
+    do
+        n = write(fd, buf, len);
+    while (n < 0 && errno == EINTR);
+    return n == (ssize_t)len ? 0 : -1;
+}
+
+static int send_record(int fd, uint16_t type, const uint8_t *payload, size_t len)
+{
+    uint8_t rec[REC_MAX];
+    put16(rec, type);
+    put16(rec + 2, (uint16_t)len);
+    memcpy(rec + 4, payload, len);
+    return write_whole(fd, rec, len + 4);
+}
+
+static size_t put_str(uint8_t *p, const char *s, size_t len)
+{
+    put16(p, (uint16_t)len);
+    memcpy(p + 2, s, len);
+    return 2 + len;
+}
+
+static void send_error(int fd, int err, const char *stage, const char *path, const char *detail)
+{
+    uint8_t p[REC_MAX - 4];
+    size_t sl = strnlen(stage, 64), dl = strnlen(detail ? detail : "", 256), pl = strlen(path);
+    size_t room = sizeof p - 4 - 6 - sl - dl; /* the path is truncated to fit one record */
+    if (pl > room)
+        pl = room;
+    put32(p, (uint32_t)err);
+    size_t o = 4;
+    o += put_str(p + o, stage, sl);
+    o += put_str(p + o, path, pl);
+    o += put_str(p + o, detail ? detail : "", dl);
+    send_record(fd, REC_STAGE_ERROR, p, o);
+}
+
+static const char *errno_hint(int err)
+{
+    switch (err) {
+    case ENOENT: return "not found";
+    case EACCES: return "permission denied";
+    case EPERM: return "operation not permitted";
+    default: return strerror(err);
+    }
+}
+
+/* Reports a failed setup stage with the current errno and ends this process. */
+static _Noreturn void die(const char *stage, const char *path, const char *detail)
+{
+    int err = errno;
+    send_error(report_fd, err, stage, path, detail ? detail : errno_hint(err));
+    _exit(1);
+}
+
+/* ---------- small utilities ---------- */
+
+static pid_t clone_process(unsigned long flags)
+{
+    return (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+}
+
+static ssize_t read_full(int fd, void *buf, size_t len)
+{
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = read(fd, (char *)buf + got, len - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 && got == 0 ? -1 : (ssize_t)got;
+        got += (size_t)n;
+    }
+    return (ssize_t)got;
+}
+
+static void close_range_compat(unsigned lo, unsigned hi)
+{
+    if (lo > hi || close_range(lo, hi, 0) == 0 || errno != ENOSYS)
+        return;
+    struct rlimit rl; /* kernels before 5.9 */
+    unsigned max = 1u << 20;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < max)
+        max = (unsigned)rl.rlim_cur;
+    for (unsigned fd = lo; fd <= hi && fd < max; fd++)
+        close((int)fd);
+}
+
+/* Closes every fd >= 3 except keep1 and keep2 (-1 for none). */
+static void close_fds_except(int keep1, int keep2)
+{
+    int k[2] = {keep1 < keep2 ? keep1 : keep2, keep1 < keep2 ? keep2 : keep1};
+    unsigned start = 3;
+    for (int i = 0; i < 2; i++) {
+        if (k[i] < (int)start)
+            continue;
+        if ((unsigned)k[i] > start)
+            close_range_compat(start, (unsigned)k[i] - 1);
+        start = (unsigned)k[i] + 1;
+    }
+    close_range_compat(start, ~0u);
+}
+
+static void stdio_to_devnull(int devnull)
+{
+    for (int fd = 0; fd < 3; fd++)
+        if (devnull < 0 || dup2(devnull, fd) < 0)
+            close(fd);
+}
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* The signals the supervisor takes through its signalfd (init: all but SIGUSR1). */
+static void supervisor_signals(sigset_t *set)
+{
+    int sigs[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1};
+    sigemptyset(set);
+    for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        sigaddset(set, sigs[i]);
+}
+
+/* ---------- init: setup stages ---------- */
+
+static void join(char *buf, const char *prefix, const char *path)
+{
+    snprintf(buf, PBUF, "%s%s", prefix, strcmp(path, "/") ? path : "");
+}
+
+/* The helper creates things (mount points, directories, links, files) only inside a
+ * tmpfs: the plan asks for creation only under tmpfs mounts it made itself, and this
+ * check refuses, whatever a plan says, to write into a host directory such as a
+ * caller's root file system. `inside` is the prefix length hidden in reports. */
+static void require_tmpfs_parent(const char *stage, const char *path, size_t inside)
+{
+    char parent[PBUF];
+    snprintf(parent, sizeof parent, "%s", path);
+    char *slash = strrchr(parent, '/');
+    if (slash)
+        *slash = 0;
+    struct statfs sf;
+    if (statfs(parent, &sf) < 0 || sf.f_type != TMPFS_MAGIC) {
+        errno = EPERM;
+        die(stage, path + inside, "refusing to create it outside a tmpfs the plan made");
+    }
+}
+
+/* mkdir -p for the parents of path; `inside` is the prefix length hidden in reports. */
+static void make_parents(const char *path, size_t inside)
+{
+    char buf[PBUF];
+    struct stat st;
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *s = buf + inside + 1; (s = strchr(s, '/')); s++) {
+        *s = 0;
+        if (stat(buf, &st) < 0) {
+            require_tmpfs_parent("mkdir", buf, inside);
+            if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+                die("mkdir", buf + inside, "cannot create a parent directory");
+        }
+        *s = '/';
+    }
+}
+
+/* Mount points must exist unless CREATE_TARGET asks to create them. */
+static void ensure_mount_point(const char *stage, const char *path, const struct plan_mount *m, int dir)
+{
+    struct stat st;
+    if (stat(path, &st) == 0)
+        return;
+    if (errno != ENOENT)
+        die(stage, m->target, "cannot inspect the mount point");
+    if (!(m->flags & MF_CREATE_TARGET))
+        die(stage, m->target, "mount point does not exist in the root filesystem");
+    make_parents(path, strlen("/newroot"));
+    require_tmpfs_parent(stage, path, strlen("/newroot"));
+    int fd = 0;
+    if (dir)
+        fd = mkdir(path, 0755) < 0 && errno != EEXIST ? -1 : 0;
+    else if ((fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644)) >= 0)
+        close(fd);
+    if (fd < 0)
+        die(stage, m->target, "cannot create the mount point");
+}
+
+static unsigned long ms_flags(uint16_t f)
+{
+    return (f & MF_NOSUID ? MS_NOSUID : 0) | (f & MF_NODEV ? MS_NODEV : 0)
+        | (f & MF_NOEXEC ? MS_NOEXEC : 0) | (f & MF_READONLY ? MS_RDONLY : 0);
+}
+
+/* Adds flags to an existing mount. mount_setattr only sets bits, so flags the kernel
+ * locked in a user namespace are kept, and AT_RECURSIVE covers rbind submounts. Before
+ * Linux 5.12 fall back to a bind remount that re-states the locked flags (else EPERM);
+ * a recursive mount cannot be handled that way, so that is an error. */
+static int add_mount_flags(const char *path, uint16_t f, int recursive)
+{
+    struct mount_attr a = {0};
+    a.attr_set = (f & MF_READONLY ? MOUNT_ATTR_RDONLY : 0) | (f & MF_NOSUID ? MOUNT_ATTR_NOSUID : 0)
+        | (f & MF_NODEV ? MOUNT_ATTR_NODEV : 0) | (f & MF_NOEXEC ? MOUNT_ATTR_NOEXEC : 0);
+    if (mount_setattr(AT_FDCWD, path, recursive ? AT_RECURSIVE : 0, &a, sizeof a) == 0)
+        return 0;
+    if (errno != ENOSYS || recursive)
+        return -1;
+    struct statvfs sv;
+    if (statvfs(path, &sv) < 0)
+        return -1;
+    unsigned long keep = (sv.f_flag & ST_RDONLY ? MS_RDONLY : 0) | (sv.f_flag & ST_NOSUID ? MS_NOSUID : 0)
+        | (sv.f_flag & ST_NODEV ? MS_NODEV : 0) | (sv.f_flag & ST_NOEXEC ? MS_NOEXEC : 0)
+        | (sv.f_flag & ST_NOATIME ? MS_NOATIME : 0) | (sv.f_flag & ST_NODIRATIME ? MS_NODIRATIME : 0)
+        | (sv.f_flag & ST_RELATIME ? MS_RELATIME : 0);
+    if (!(sv.f_flag & (ST_NOATIME | ST_RELATIME)))
+        keep |= MS_STRICTATIME;
+    return mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | keep | ms_flags(f), NULL);
+}
+
+static void do_bind(const char *src, const char *dst, const struct plan_mount *m)
+{
+    int rec = m->flags & MF_RECURSIVE;
+    if (mount(src, dst, NULL, MS_BIND | (rec ? MS_REC : 0), NULL) < 0)
+        die("bind", m->target, errno == EINVAL && !rec
+            ? "the source has submounts a user namespace may not hide: use RECURSIVE"
+            : "cannot bind-mount");
+    if ((m->flags & (MF_NOSUID | MF_NODEV | MF_NOEXEC)) && add_mount_flags(dst, m->flags & ~MF_READONLY, rec) < 0)
+        die("bind", m->target, "cannot set nosuid/nodev/noexec");
+}
+
+static void do_tmpfs(const char *dst, const struct plan_mount *m)
+{
+    char data[64];
+    int n = snprintf(data, sizeof data, "mode=%o", m->mode);
+    if (m->size)
+        snprintf(data + n, sizeof data - (size_t)n, ",size=%llu", (unsigned long long)m->size);
+    if (mount("tmpfs", dst, "tmpfs", ms_flags(m->flags & ~MF_READONLY), data) < 0)
+        die("mount tmpfs", m->target, "cannot mount tmpfs");
+}
+
+static void make_node(const char *dst, const struct plan_mount *m)
+{
+    if (m->flags & MF_CREATE_TARGET)
+        make_parents(dst, strlen("/newroot"));
+    require_tmpfs_parent(m->op == OP_DIR ? "dir" : m->op == OP_SYMLINK ? "symlink" : "file", dst,
+                         strlen("/newroot"));
+    if (m->op == OP_DIR) {
+        struct stat st;
+        if (mkdir(dst, m->mode) == 0)
+            return;
+        int e = errno;
+        if (e != EEXIST || stat(dst, &st) < 0 || !S_ISDIR(st.st_mode)) {
+            errno = e;
+            die("dir", m->target, e == ENOENT ? "parent directory does not exist" : "cannot create directory");
+        }
+    } else if (m->op == OP_SYMLINK) {
+        char cur[PATH_MAX];
+        if (symlink(m->source, dst) == 0)
+            return;
+        int e = errno;
+        ssize_t n = e == EEXIST ? readlink(dst, cur, sizeof cur) : -1;
+        if (n != (ssize_t)m->source_len || memcmp(cur, m->source, (size_t)n) != 0) {
+            errno = e;
+            die("symlink", m->target, e == EEXIST ? "something else exists there" : "cannot create symlink");
+        }
+    } else { /* FILE: never overwrite, the root may be a host directory */
+        int fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, m->mode);
+        if (fd < 0)
+            die("file", m->target, errno == EEXIST ? "already exists" : "cannot create file");
+        for (size_t off = 0; off < m->source_len;) {
+            ssize_t w = write(fd, m->source + off, m->source_len - off);
+            if (w < 0 && errno != EINTR)
+                die("file", m->target, "cannot write file");
+            off += w > 0 ? (size_t)w : 0;
+        }
+        close(fd);
+    }
+}
+
+static void do_mount_op(const struct plan_mount *m, const char *src)
+{
+    char dst[PBUF];
+    struct stat st;
+    join(dst, "/newroot", m->target);
+    switch (m->op) {
+    case OP_ROOT_BIND:
+    case OP_BIND:
+        if (m->op == OP_BIND)
+            ensure_mount_point("bind", dst, m, stat(src, &st) == 0 && S_ISDIR(st.st_mode));
+        do_bind(src, dst, m);
+        break;
+    case OP_TMPFS:
+        ensure_mount_point("mount tmpfs", dst, m, 1);
+        /* fall through */
+    case OP_ROOT_TMPFS:
+        do_tmpfs(dst, m);
+        break;
+    case OP_PROC:
+        ensure_mount_point("proc", dst, m, 1);
+        if (mount("proc", dst, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+            die("proc", m->target, errno == EPERM
+                ? "procfs needs a PID namespace owned by the sandbox's user namespace" : "cannot mount proc");
+        break;
+    default:
+        make_node(dst, m);
+    }
+}
+
+static int pivot_root(const char *new_root, const char *put_old)
+{
+    return (int)syscall(SYS_pivot_root, new_root, put_old);
+}
+
+/* bubblewrap's scheme: stage everything under a private tmpfs, with the host tree at
+ * /oldroot as the source of binds, then pivot into /newroot and drop the host tree. */
+static void setup_mounts(void)
+{
+    if (!(plan.namespaces & NS_MOUNT))
+        return;
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        die("make / private", "/", NULL);
+    if (plan.n_mounts == 0)
+        return;
+    /* Resolve bind sources in the host's view: after pivot_root an absolute symlink
+     * would resolve against the staging tmpfs instead of the host. */
+    for (unsigned i = 0; i < plan.n_mounts; i++) {
+        const struct plan_mount *m = &plan.mounts[i];
+        if ((m->op == OP_BIND || m->op == OP_ROOT_BIND) && !realpath(m->source, resolved[i]))
+            die("bind", m->source, errno == ENOENT ? "source does not exist on the host" : NULL);
+    }
+    if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+        die("mount tmpfs", "/tmp", "cannot mount the staging tmpfs on the host's /tmp");
+    if (chdir("/tmp") < 0 || mkdir("newroot", 0755) < 0 || mkdir("oldroot", 0755) < 0)
+        die("mkdir", "/tmp", "cannot prepare the staging tmpfs");
+    if (pivot_root(".", "oldroot") < 0 || chdir("/") < 0)
+        die("pivot_root", "/tmp", NULL);
+
+    for (unsigned i = 0; i < plan.n_mounts; i++) {
+        char src[PBUF];
+        join(src, "/oldroot", resolved[i]);
+        do_mount_op(&plan.mounts[i], src);
+    }
+    /* Read-only last, so earlier ops could still create mount points anywhere. */
+    for (unsigned i = 0; i < plan.n_mounts; i++) {
+        const struct plan_mount *m = &plan.mounts[i];
+        char dst[PBUF];
+        join(dst, "/newroot", m->target);
+        if ((m->flags & MF_READONLY) && add_mount_flags(dst, m->flags, m->flags & MF_RECURSIVE) < 0)
+            die("remount read-only", m->target, errno == ENOSYS ? "recursive flags need Linux 5.12" : NULL);
+    }
+    if (umount2("/oldroot", MNT_DETACH) < 0)
+        die("umount", "/oldroot", "cannot detach the host's root");
+    /* pivot_root(".", ".") stacks the old root on top of the new one; detaching "."
+     * then leaves only the new root, with no directory needed inside it. */
+    if (chdir("/newroot") < 0 || pivot_root(".", ".") < 0 || umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+        die("pivot_root", "/", NULL);
+}
+
+static void setup_hostname(void)
+{
+    if (plan.hostname && sethostname(plan.hostname, strlen(plan.hostname)) < 0)
+        die("sethostname", "", NULL);
+}
+
+static void setup_loopback(void)
+{
+    if (!(plan.namespaces & NS_NET))
+        return;
+    struct ifreq ifr = {0};
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        die("loopback", "lo", "cannot create a socket");
+    strcpy(ifr.ifr_name, "lo");
+    if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+        die("loopback", "lo", "cannot read the flags of lo");
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+        die("loopback", "lo", "cannot bring lo up");
+    close(s);
+}
+
+static void setup_workdir(void)
+{
+    if (chdir(plan.workdir) < 0)
+        die("chdir", plan.workdir, errno == ENOENT ? "working directory does not exist inside the sandbox" : NULL);
+}
+
+/* ---------- target ---------- */
+
+static _Noreturn void exec_failed(const char *path, int err, int exists)
+{
+    const char *d = NULL;
+    if (err == ENOENT)
+        d = exists ? "its interpreter or dynamic loader is missing inside the sandbox"
+                   : "not found inside the sandbox";
+    else if (err == ENOEXEC)
+        d = "not an executable format";
+    else if (err == E2BIG)
+        d = "argument list too long";
+    errno = err;
+    die("execve", path, d);
+}
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* execvpe() semantics without its /bin/sh fallback: the LAST meaningful errno wins,
+ * EACCES if any candidate was found but not executable, ENOENT only if none was found. */
+static _Noreturn void exec_program(void)
+{
+    const char *file = plan.argv[0], *path = "/usr/local/bin:/usr/bin:/bin";
+    if (!*file)
+        exec_failed(file, ENOENT, 0);
+    if (strchr(file, '/')) {
+        execve(file, plan.argv, plan.envp);
+        exec_failed(file, errno, errno == ENOENT && exists(file));
+    }
+    for (unsigned i = 0; i < plan.n_envs; i++)
+        if (!strncmp(plan.envp[i], "PATH=", 5))
+            path = plan.envp[i] + 5;
+    char cand[PBUF], denied[PBUF] = "", noloader[PBUF] = "";
+    for (const char *p = path;; p++) {
+        const char *end = strchrnul(p, ':');
+        size_t len = (size_t)(end - p); /* an empty element means the working directory */
+        if (len + strlen(file) + 2 <= PATH_MAX) {
+            snprintf(cand, sizeof cand, "%.*s%s%s", (int)len, p, len ? "/" : "", file);
+            execve(cand, plan.argv, plan.envp);
+            int e = errno;
+            if (e == EACCES && !denied[0])
+                strcpy(denied, cand);
+            else if (e == ENOENT && !noloader[0] && exists(cand))
+                strcpy(noloader, cand);
+            else if (e != EACCES && e != ENOENT && e != ENOTDIR && e != ESTALE && e != ENODEV
+                     && e != ETIMEDOUT && e != ELOOP)
+                exec_failed(cand, e, 0);
+        }
+        if (!*end)
+            break;
+        p = end;
+    }
+    if (denied[0])
+        exec_failed(denied, EACCES, 1);
+    exec_failed(noloader[0] ? noloader : file, ENOENT, noloader[0] != 0);
+}
+
+static _Noreturn void run_target(int exec_fd, pid_t init_pid)
+{
+    report_fd = exec_fd;
+    setsid();
+    struct sigaction sa = {.sa_handler = SIG_DFL};
+    for (int sig = 1; sig < _NSIG; sig++)
+        sigaction(sig, &sa, NULL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    umask(saved_umask);
+    if (plan.has_identity) {
+        if (setgroups(0, NULL) < 0 && errno != EPERM) /* EPERM: setgroups is denied */
+            die("setgroups", "", NULL);
+        if (setresgid(plan.gid, plan.gid, plan.gid) < 0)
+            die("setresgid", "", errno == EINVAL ? "gid is not mapped in the user namespace" : NULL);
+        if (setresuid(plan.uid, plan.uid, plan.uid) < 0)
+            die("setresuid", "", errno == EINVAL ? "uid is not mapped in the user namespace" : NULL);
+    }
+    /* Set after the id change (which clears it); catches init dying before we got here. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != init_pid)
+        _exit(1);
+    close_fds_except(exec_fd, -1);
+    exec_program();
+}
+
+/* ---------- init ---------- */
+
+static _Noreturn void init_main(int to_sup, int from_sup)
+{
+    char c;
+    report_fd = to_sup;
+    prctl(PR_SET_NAME, "sandbox4j-init"); /* else ps shows the memfd's fd number */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    /* Released once the id maps are written; EOF means the supervisor is gone. The
+     * pdeathsig set above cannot have been missed: the supervisor was alive to write. */
+    if (read_full(from_sup, &c, 1) != 1)
+        _exit(1);
+    prctl(PR_SET_DUMPABLE, 0); /* was 1 only so that the maps could be written */
+    saved_umask = umask(0);    /* modes in the plan are exact */
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+    setup_mounts();
+    setup_hostname();
+    setup_loopback();
+    setup_workdir();
+
+    int ep[2];
+    if (pipe2(ep, O_CLOEXEC) < 0)
+        die("exec pipe", "", NULL);
+    pid_t self = getpid();
+    pid_t target = clone_process(0);
+    if (target < 0)
+        die("clone", "", "cannot start the program");
+    if (target == 0) {
+        close(ep[0]);
+        run_target(ep[1], self);
+    }
+    close(ep[1]);
+    stdio_to_devnull(devnull);
+    close(devnull);
+
+    uint8_t rec[REC_MAX];
+    ssize_t n = read_full(ep[0], rec, sizeof rec);
+    if (n != 0) { /* a STAGE_ERROR record from the target, or a broken pipe */
+        if (n > 0)
+            write_whole(to_sup, rec, (size_t)n);
+        else
+            send_error(to_sup, errno, "exec pipe", "", "cannot read the program's exec status");
+        _exit(1); /* the target already _exit()ed or dies with us (pdeathsig / PID namespace) */
+    }
+    close(ep[0]);
+    uint8_t p[4];
+    put32(p, (uint32_t)target);
+    send_record(to_sup, REC_EXEC_OK, p, 4);
+    /* Reap nothing before the supervisor has found the target's host pid. */
+    if (read_full(from_sup, &c, 1) != 1)
+        _exit(1);
+
+    sigset_t set;
+    supervisor_signals(&set);
+    sigdelset(&set, SIGUSR1);
+    int sfd = signalfd(-1, &set, SFD_CLOEXEC); /* still blocked since the supervisor */
+    if (sfd < 0)
+        _exit(1);
+    for (;;) {
+        struct signalfd_siginfo si;
+        ssize_t r = read(sfd, &si, sizeof si);
+        if (r != sizeof si)
+            continue; /* EINTR */
+        if (si.ssi_signo != SIGCHLD) {
+            kill(target, (int)si.ssi_signo);
+            continue;
+        }
+        int st;
+        pid_t w;
+        while ((w = waitpid(-1, &st, WNOHANG)) > 0 || (w < 0 && errno == EINTR))
+            if (w == target) {
+                put32(p, (uint32_t)st);
+                send_record(to_sup, REC_TARGET_EXIT, p, 4);
+                _exit(0);
+            }
+    }
+}
+
+/* ---------- supervisor ---------- */
+
+static struct {
+    pid_t init;
+    int init_alive, init_status;
+    int pipe_fd; /* from init, -1 after EOF */
+    int sync_fd; /* to init */
+    int timer_fd;
+    int exec_ok, setup_failed, have_status, target_status;
+    uint64_t t0, wall_us;
+    int term; /* 0 until decided */
+    uint8_t buf[2 * REC_MAX];
+    size_t have;
+} S;
+
+static void decide(int term)
+{
+    if (!S.term) {
+        S.term = term;
+        S.wall_us = S.exec_ok ? now_us() - S.t0 : 0;
+    }
+}
+
+static int has_cap_setgid(void)
+{
+    struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct d[2];
+    return syscall(SYS_capget, &h, d) == 0 && (d[CAP_SETGID / 32].effective & (1u << (CAP_SETGID % 32)));
+}
+
+static int write_proc_file(pid_t pid, const char *name, const char *data)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int r = write_whole(fd, data, strlen(data)); /* the kernel wants the whole map in one write */
+    int e = errno;
+    close(fd);
+    errno = e;
+    return r;
+}
+
+static int write_maps(pid_t pid)
+{
+    char uid[PLAN_MAX_MAPS * 40], gid[PLAN_MAX_MAPS * 40];
+    size_t u = 0, g = 0;
+    for (unsigned i = 0; i < plan.n_uid_maps; i++)
+        u += (size_t)snprintf(uid + u, sizeof uid - u, "%u %u %u\n", plan.uid_maps[i].inside,
+                              plan.uid_maps[i].outside, plan.uid_maps[i].count);
+    for (unsigned i = 0; i < plan.n_gid_maps; i++)
+        g += (size_t)snprintf(gid + g, sizeof gid - g, "%u %u %u\n", plan.gid_maps[i].inside,
+                              plan.gid_maps[i].outside, plan.gid_maps[i].count);
+    if (!u)
+        snprintf(uid, sizeof uid, "0 %u 1\n", (unsigned)geteuid());
+    if (!g)
+        snprintf(gid, sizeof gid, "0 %u 1\n", (unsigned)getegid());
+    const char *hint = "the kernel refused the mapping (without privilege only your own id can be mapped)";
+    const char *stage = "setgroups";
+    if ((has_cap_setgid() || write_proc_file(pid, stage, "deny") == 0)
+        && write_proc_file(pid, stage = "uid_map", uid) == 0 && write_proc_file(pid, stage = "gid_map", gid) == 0)
+        return 0;
+    send_error(STATUS_FD, errno, stage, "", strcmp(stage, "setgroups") ? hint : NULL);
+    return -1;
+}
+
+/* Reads /proc/<pid>/task/<tid>/children for every thread; calls fn for each child. */
+static void for_each_child(pid_t pid, void (*fn)(pid_t child, void *ctx), void *ctx)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        char cpath[sizeof e->d_name + 64], buf[4096];
+        snprintf(cpath, sizeof cpath, "/proc/%d/task/%s/children", (int)pid, e->d_name);
+        int fd = open(cpath, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        /* Space-separated pids, read in chunks; a number cut at a chunk end is kept. */
+        size_t have = 0;
+        ssize_t n;
+        while ((n = read(fd, buf + have, sizeof buf - 1 - have)) != 0) {
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
+                break;
+            have += (size_t)n;
+            buf[have] = 0;
+            char *s = buf, *end;
+            for (long v = strtol(s, &end, 10); end != s && *end; v = strtol(s, &end, 10)) {
+                fn((pid_t)v, ctx);
+                s = end;
+            }
+            have = (size_t)(buf + have - s);
+            memmove(buf, s, have);
+        }
+        buf[have] = 0;
+        char *end;
+        long v = strtol(buf, &end, 10);
+        if (end != buf)
+            fn((pid_t)v, ctx);
+        close(fd);
+    }
+    closedir(d);
+}
+
+struct pidstack {
+    pid_t p[65536];
+    size_t n;
+};
+
+static void kill_and_push(pid_t child, void *ctx)
+{
+    struct pidstack *st = ctx;
+    kill(child, SIGKILL);
+    if (st->n < sizeof st->p / sizeof st->p[0])
+        st->p[st->n++] = child;
+}
+
+/* SIGKILLs every descendant, reaps them, and repeats until no child is left: as the
+ * subreaper we inherit every orphan, so ECHILD means the whole tree is gone. */
+static void kill_tree(void)
+{
+    static struct pidstack st;
+    if (S.init_alive && (plan.namespaces & NS_PID))
+        kill(S.init, SIGKILL); /* the kernel then kills the whole PID namespace */
+    for (;;) {
+        st.n = 0;
+        for_each_child(getpid(), kill_and_push, &st);
+        while (st.n)
+            for_each_child(st.p[--st.n], kill_and_push, &st);
+        int status;
+        pid_t w = waitpid(-1, &status, 0);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            break;
+        if (w == S.init)
+            S.init_alive = 0;
+    }
+}
+
+struct nspid_ctx {
+    pid_t inner, found;
+};
+
+static void match_nspid(pid_t child, void *ctx)
+{
+    struct nspid_ctx *c = ctx;
+    char path[64], buf[2048];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)child);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    ssize_t n = read_full(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return;
+    buf[n] = 0;
+    char *line = strstr(buf, "\nNSpid:");
+    if (!line)
+        return;
+    long last = -1;
+    char *s = line + 7, *end;
+    for (long v = strtol(s, &end, 10); end != s; v = strtol(s, &end, 10)) {
+        last = v;
+        s = end;
+    }
+    if (last == c->inner)
+        c->found = child;
+}
+
+static pid_t host_pid_of_target(pid_t inner)
+{
+    if (!(plan.namespaces & NS_PID))
+        return inner;
+    struct nspid_ctx c = {inner, -1};
+    for_each_child(S.init, match_nspid, &c);
+    return c.found;
+}
+
+static void on_record(uint16_t type, const uint8_t *rec, size_t len)
+{
+    const uint8_t *p = rec + 4;
+    if (type == REC_STAGE_ERROR) {
+        write_whole(STATUS_FD, rec, len);
+        S.setup_failed = 1;
+    } else if (type == REC_EXEC_OK && len == 8 && !S.exec_ok) {
+        S.exec_ok = 1;
+        S.t0 = now_us();
+        uint8_t st[8];
+        put32(st, (uint32_t)S.init);
+        put32(st + 4, (uint32_t)host_pid_of_target((pid_t)get32(p)));
+        send_record(STATUS_FD, REC_STARTED, st, 8);
+        if (plan.wall_time_us) {
+            struct itimerspec it = {{0, 0}, {(time_t)(plan.wall_time_us / 1000000u),
+                                             (long)(plan.wall_time_us % 1000000u) * 1000}};
+            timerfd_settime(S.timer_fd, 0, &it, NULL);
+        }
+        write_whole(S.sync_fd, "A", 1);
+    } else if (type == REC_TARGET_EXIT && len == 8) {
+        S.have_status = 1;
+        S.target_status = (int)get32(p);
+        decide(WIFSIGNALED(S.target_status) ? T_SIGNALED : T_EXITED);
+    }
+}
+
+/* Reads what init sent (non-blocking); records are whole but may arrive several at once. */
+static void drain_init_pipe(void)
+{
+    while (S.pipe_fd >= 0) {
+        ssize_t n = read(S.pipe_fd, S.buf + S.have, sizeof S.buf - S.have);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return;
+        if (n <= 0) {
+            close(S.pipe_fd);
+            S.pipe_fd = -1;
+            return;
+        }
+        S.have += (size_t)n;
+        size_t off = 0;
+        while (S.have - off >= 4) {
+            size_t len = 4 + (size_t)(S.buf[off + 2] | S.buf[off + 3] << 8);
+            if (len > REC_MAX) { /* cannot come from our init: stop listening */
+                close(S.pipe_fd);
+                S.pipe_fd = -1;
+                return;
+            }
+            if (S.have - off < len)
+                break;
+            on_record((uint16_t)(S.buf[off] | S.buf[off + 1] << 8), S.buf + off, len);
+            off += len;
+        }
+        memmove(S.buf, S.buf + off, S.have - off);
+        S.have -= off;
+    }
+}
+
+static void on_init_exit(void)
+{
+    drain_init_pipe(); /* TARGET_EXIT or STAGE_ERROR written just before init exited */
+    if (S.have_status || S.term)
+        return;
+    if (S.setup_failed) {
+        decide(T_SETUP_FAILED);
+    } else if (!S.exec_ok) {
+        send_error(STATUS_FD, 0, "init", "", "the sandbox's init died during setup");
+        S.setup_failed = 1;
+        decide(T_SETUP_FAILED);
+    } else { /* init itself was killed (e.g. OOM): its status is all we know */
+        S.have_status = 1;
+        S.target_status = S.init_status;
+        decide(WIFSIGNALED(S.init_status) ? T_SIGNALED : T_EXITED);
+    }
+}
+
+static void on_signals(int sfd)
+{
+    struct signalfd_siginfo si;
+    while (read(sfd, &si, sizeof si) == sizeof si) {
+        int sig = (int)si.ssi_signo;
+        if (sig == SIGCHLD) {
+            int st;
+            pid_t w;
+            while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+                if (w == S.init) {
+                    S.init_alive = 0;
+                    S.init_status = st;
+                    on_init_exit();
+                }
+        } else if (sig == SIGUSR1) {
+            decide(T_KILLED);
+        } else if (S.init_alive) {
+            kill(S.init, sig);
+        }
+    }
+}
+
+static int finish(void)
+{
+    kill_tree();
+    int code = 0, sig = 0, st = S.target_status;
+    if (S.term == T_EXITED)
+        code = WEXITSTATUS(st);
+    else if (S.term == T_SIGNALED)
+        sig = WTERMSIG(st);
+    else if (S.term != T_SETUP_FAILED)
+        sig = SIGKILL;
+    if (sig)
+        code = 128 + sig;
+    else if (S.term == T_SETUP_FAILED)
+        code = 127;
+    uint8_t p[20] = {(uint8_t)S.term};
+    put32(p + 4, (uint32_t)code);
+    put32(p + 8, (uint32_t)sig);
+    put64(p + 12, S.wall_us);
+    send_record(STATUS_FD, REC_EXIT, p, sizeof p);
+    close(STATUS_FD);
+    return 0;
+}
+
+static unsigned long clone_flags(uint32_t ns)
+{
+    return (ns & NS_PID ? CLONE_NEWPID : 0) | (ns & NS_MOUNT ? CLONE_NEWNS : 0)
+        | (ns & NS_UTS ? CLONE_NEWUTS : 0) | (ns & NS_IPC ? CLONE_NEWIPC : 0)
+        | (ns & NS_NET ? CLONE_NEWNET : 0) | (ns & NS_USER ? CLONE_NEWUSER : 0)
+        | (ns & NS_CGROUP ? CLONE_NEWCGROUP : 0);
+}
+
+static int supervise(void)
+{
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    sigset_t set;
+    supervisor_signals(&set);
+    int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    S.timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    int ip[2], sp[2];
+    if (sfd < 0 || S.timer_fd < 0 || pipe2(ip, O_CLOEXEC) < 0 || pipe2(sp, O_CLOEXEC) < 0) {
+        send_error(STATUS_FD, errno, "setup", "", "cannot create the supervisor's descriptors");
+        S.term = T_SETUP_FAILED;
+        return finish();
+    }
+
+    int user = plan.namespaces & NS_USER;
+    /* /proc/<init>/uid_map of a non-dumpable process belongs to root, so an unprivileged
+     * supervisor could not write it: init starts dumpable and drops it once released. */
+    if (user)
+        prctl(PR_SET_DUMPABLE, 1);
+    S.init = clone_process(clone_flags(plan.namespaces));
+    if (S.init == 0) {
+        close_fds_except(ip[1], sp[0]);
+        init_main(ip[1], sp[0]);
+    }
+    int clone_errno = errno;
+    if (user)
+        prctl(PR_SET_DUMPABLE, 0);
+    if (S.init < 0) {
+        errno = clone_errno;
+        send_error(STATUS_FD, errno, "clone", "", errno == EPERM || errno == ENOSPC
+            ? "the kernel refused to create the namespaces" : NULL);
+        S.term = T_SETUP_FAILED;
+        return finish();
+    }
+    S.init_alive = 1;
+    close(ip[1]);
+    close(sp[0]);
+    S.pipe_fd = ip[0];
+    S.sync_fd = sp[1];
+    fcntl(S.pipe_fd, F_SETFL, O_NONBLOCK);
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    stdio_to_devnull(devnull);
+    if (devnull >= 0)
+        close(devnull);
+
+    if (user && write_maps(S.init) < 0) {
+        S.setup_failed = 1;
+        decide(T_SETUP_FAILED);
+    } else {
+        write_whole(S.sync_fd, "R", 1);
+    }
+
+    while (!S.term) {
+        struct pollfd pf[4] = {{sfd, POLLIN, 0}, {S.timer_fd, POLLIN, 0}, {PLAN_FD, POLLIN, 0},
+                               {S.pipe_fd, POLLIN, 0}};
+        if (poll(pf, 4, -1) < 0)
+            continue; /* EINTR */
+        if (pf[3].revents)
+            drain_init_pipe(); /* before SIGCHLD, so TARGET_EXIT is seen before init's death */
+        if (pf[0].revents)
+            on_signals(sfd);
+        if (pf[1].revents)
+            decide(T_WALL_TIME_LIMIT);
+        if (pf[2].revents) {
+            char junk[256];
+            ssize_t n = read(PLAN_FD, junk, sizeof junk);
+            if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+                decide(T_KILLED); /* the JVM is gone: nobody will read EXIT, but clean up */
+        }
+    }
+    return finish();
+}
+
+/* Reads exactly header + body from fd 3; never more, so fd 3 stays a liveness signal. */
+static int read_and_decode(char *err, size_t errlen)
+{
+    uint32_t body_len;
+    ssize_t n = read_full(PLAN_FD, planbuf, PLAN_HEADER_SIZE);
+    if (n != PLAN_HEADER_SIZE) {
+        snprintf(err, errlen, "truncated header: %zd of 16 bytes", n);
+        return -1;
+    }
+    if (plan_check_header(planbuf, PLAN_HEADER_SIZE, &body_len, err, errlen) < 0)
+        return -1;
+    n = read_full(PLAN_FD, planbuf + PLAN_HEADER_SIZE, body_len);
+    if (n != (ssize_t)body_len) {
+        snprintf(err, errlen, "truncated body: %zd of %u bytes", n, body_len);
+        return -1;
+    }
+    return plan_decode(planbuf, PLAN_HEADER_SIZE + body_len, &plan, err, errlen);
+}
+
+int main(void)
+{
+    prctl(PR_SET_DUMPABLE, 0);
+    prctl(PR_SET_NAME, "sandbox4j-sup");
+    /* Blocked at once: a SIGTERM sent while the plan is read is then queued, not fatal. */
+    sigset_t set;
+    supervisor_signals(&set);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    /* Keep 0-4 occupied so that no fd we open later can alias stdio or the status pipe. */
+    for (int fd = 0; fd <= STATUS_FD; fd++)
+        if (fcntl(fd, F_GETFD) < 0) {
+            int n = open("/dev/null", O_RDWR);
+            if (n >= 0 && n != fd) {
+                dup2(n, fd);
+                close(n);
+            }
+        }
+    close_range_compat(STATUS_FD + 1, ~0u);
+
+    char err[256];
+    if (read_and_decode(err, sizeof err) == 0)
+        return supervise();
+    send_error(STATUS_FD, 0, "decode plan", "", err);
+    S.term = T_SETUP_FAILED;
+    finish();
+    return 2;
+}

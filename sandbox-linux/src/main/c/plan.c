@@ -1,0 +1,330 @@
+/* Plan decoder: pure and reentrant (it is fuzzed). Every length is checked against the
+ * remaining input before use; sums are done in 64 bits so nothing can wrap. */
+#include "plan.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+struct rd {
+    const uint8_t *p;
+    size_t n;
+};
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+#define FAIL(...) return fail(err, errlen, __VA_ARGS__)
+
+static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint32_t le32(const uint8_t *p) { return (uint32_t)le16(p) | (uint32_t)le16(p + 2) << 16; }
+static uint64_t le64(const uint8_t *p) { return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32; }
+
+static int take(struct rd *r, size_t k, const uint8_t **out)
+{
+    if (r->n < k)
+        return -1;
+    *out = r->p;
+    r->p += k;
+    r->n -= k;
+    return 0;
+}
+
+static int get16(struct rd *r, uint16_t *v)
+{
+    const uint8_t *p;
+    if (take(r, 2, &p))
+        return -1;
+    *v = le16(p);
+    return 0;
+}
+
+static int get32(struct rd *r, uint32_t *v)
+{
+    const uint8_t *p;
+    if (take(r, 4, &p))
+        return -1;
+    *v = le32(p);
+    return 0;
+}
+
+static int get64(struct rd *r, uint64_t *v)
+{
+    const uint8_t *p;
+    if (take(r, 8, &p))
+        return -1;
+    *v = le64(p);
+    return 0;
+}
+
+/* Copies a wire string into the arena with a terminating NUL; NULL when it holds a NUL
+ * byte or the arena is full (cannot happen for a valid body, see PLAN_ARENA_SIZE). */
+static char *save(struct plan *pl, const uint8_t *s, size_t len)
+{
+    if (memchr(s, 0, len) || len >= sizeof pl->arena - pl->arena_used)
+        return NULL;
+    char *d = pl->arena + pl->arena_used;
+    memcpy(d, s, len);
+    d[len] = 0;
+    pl->arena_used += len + 1;
+    return d;
+}
+
+/* Absolute, normalized path: no ".", "..", empty component or trailing '/' ("/" alone
+ * is allowed here; callers decide whether the root is acceptable). */
+static const char *path_problem(const uint8_t *s, size_t len)
+{
+    if (len == 0 || len > PLAN_MAX_PATH)
+        return "length must be 1..4095";
+    if (s[0] != '/')
+        return "must be absolute";
+    if (len == 1)
+        return NULL;
+    if (s[len - 1] == '/')
+        return "must not end with '/'";
+    size_t start = 1;
+    for (size_t i = 1; i <= len; i++) {
+        if (i < len && s[i] != '/')
+            continue;
+        size_t c = i - start;
+        if (c == 0)
+            return "has an empty component";
+        if ((c == 1 && s[start] == '.') || (c == 2 && s[start] == '.' && s[start + 1] == '.'))
+            return "has a '.' or '..' component";
+        start = i + 1;
+    }
+    return NULL;
+}
+
+int plan_check_header(const uint8_t *hdr, size_t len, uint32_t *body_len, char *err, size_t errlen)
+{
+    if (len < PLAN_HEADER_SIZE)
+        FAIL("truncated header (%zu bytes)", len);
+    if (le32(hdr) != PLAN_MAGIC)
+        FAIL("bad magic 0x%08x", le32(hdr));
+    if (le16(hdr + 4) != PLAN_VERSION)
+        FAIL("unsupported version %u", le16(hdr + 4));
+    if (le16(hdr + 6) != PLAN_HEADER_SIZE)
+        FAIL("bad header_size %u", le16(hdr + 6));
+    if (le32(hdr + 8) > PLAN_MAX_BODY)
+        FAIL("body_length %u exceeds %u", le32(hdr + 8), PLAN_MAX_BODY);
+    if (le32(hdr + 12) != 0)
+        FAIL("reserved header field is not 0");
+    *body_len = le32(hdr + 8);
+    return 0;
+}
+
+static uint16_t allowed_flags(uint16_t op)
+{
+    const uint16_t mnt = MF_READONLY | MF_NOSUID | MF_NODEV | MF_NOEXEC;
+    switch (op) {
+    case OP_ROOT_BIND: return mnt | MF_RECURSIVE;
+    case OP_ROOT_TMPFS: return mnt;
+    case OP_BIND: return mnt | MF_RECURSIVE | MF_CREATE_TARGET;
+    case OP_TMPFS:
+    case OP_PROC: return mnt | MF_CREATE_TARGET;
+    default: return MF_CREATE_TARGET; /* DIR, SYMLINK, FILE: create missing parents */
+    }
+}
+
+static int decode_mount(struct plan *pl, struct rd *r, unsigned idx, char *err, size_t errlen)
+{
+    struct plan_mount *m = &pl->mounts[pl->n_mounts];
+    uint32_t slen, tlen;
+    const uint8_t *src, *tgt;
+    if (get16(r, &m->op) || get16(r, &m->flags) || get32(r, &m->mode) || get64(r, &m->size)
+        || get32(r, &slen) || take(r, slen, &src) || get32(r, &tlen) || take(r, tlen, &tgt))
+        FAIL("MOUNT %u: truncated payload", idx);
+    if (r->n != 0)
+        FAIL("MOUNT %u: %zu trailing bytes in payload", idx, r->n);
+    uint16_t op = m->op;
+    if (op < OP_ROOT_BIND || op > OP_FILE)
+        FAIL("MOUNT %u: unknown op %u", idx, op);
+    int is_root = op == OP_ROOT_BIND || op == OP_ROOT_TMPFS;
+    if (m->flags & ~MF_ALL)
+        FAIL("MOUNT %u: unknown flag bits 0x%x", idx, m->flags & ~MF_ALL);
+    if (m->flags & ~allowed_flags(op))
+        FAIL("MOUNT %u: flags 0x%x not valid for op %u", idx, m->flags & ~allowed_flags(op), op);
+    int has_mode = op == OP_ROOT_TMPFS || op == OP_TMPFS || op == OP_DIR || op == OP_FILE;
+    if (has_mode ? m->mode > 07777 : m->mode != 0)
+        FAIL("MOUNT %u: bad mode 0%o", idx, m->mode);
+    if (m->size != 0 && op != OP_ROOT_TMPFS && op != OP_TMPFS)
+        FAIL("MOUNT %u: size given for op %u", idx, op);
+    if (pl->n_mounts == 0 && !is_root)
+        FAIL("MOUNT %u: the first MOUNT must be ROOT_BIND or ROOT_TMPFS", idx);
+    if (pl->n_mounts != 0 && is_root)
+        FAIL("MOUNT %u: only one ROOT op is allowed", idx);
+
+    const char *why = NULL;
+    if (op == OP_ROOT_BIND || op == OP_BIND)
+        why = path_problem(src, slen);
+    else if (op == OP_SYMLINK)
+        why = slen < 1 || slen > PLAN_MAX_PATH ? "length must be 1..4095" : NULL;
+    else if (op == OP_FILE)
+        why = slen > PLAN_MAX_FILE_CONTENT ? "content longer than 65536 bytes" : NULL;
+    else
+        why = slen != 0 ? "must be empty for this op" : NULL;
+    if (why)
+        FAIL("MOUNT %u: source %s", idx, why);
+
+    why = path_problem(tgt, tlen);
+    if (!why && is_root != (tlen == 1))
+        why = is_root ? "must be \"/\" for a ROOT op" : "must not be \"/\"";
+    if (why)
+        FAIL("MOUNT %u: target %s", idx, why);
+
+    m->source_len = slen;
+    if (!(m->source = save(pl, src, slen)) || !(m->target = save(pl, tgt, tlen)))
+        FAIL("MOUNT %u: string contains a NUL byte", idx);
+    pl->n_mounts++;
+    return 0;
+}
+
+static int decode_idmap(struct plan_idmap *maps, unsigned *n, struct rd *r, const char *what,
+                        char *err, size_t errlen)
+{
+    if (*n >= PLAN_MAX_MAPS)
+        FAIL("more than %u %s records", PLAN_MAX_MAPS, what);
+    struct plan_idmap *m = &maps[*n];
+    if (r->n != 12 || get32(r, &m->inside) || get32(r, &m->outside) || get32(r, &m->count))
+        FAIL("%s: payload must be 12 bytes", what);
+    if (m->count == 0)
+        FAIL("%s: count must be >= 1", what);
+    if ((uint64_t)m->inside + m->count > 0xFFFFFFFFu || (uint64_t)m->outside + m->count > 0xFFFFFFFFu)
+        FAIL("%s: range runs past 4294967294", what);
+    (*n)++;
+    return 0;
+}
+
+int plan_decode(const uint8_t *buf, size_t len, struct plan *pl, char *err, size_t errlen)
+{
+    uint32_t body_len;
+    if (plan_check_header(buf, len, &body_len, err, errlen))
+        return -1;
+    if (len - PLAN_HEADER_SIZE != body_len)
+        FAIL("plan is %zu bytes, header says %u", len, PLAN_HEADER_SIZE + body_len);
+
+    memset(pl, 0, offsetof(struct plan, arena));
+    pl->workdir = "/";
+    unsigned n_ns = 0, n_hostname = 0, n_workdir = 0, n_wall = 0;
+    uint64_t argenv_total = 0;
+    struct rd body = {buf + PLAN_HEADER_SIZE, body_len};
+
+    for (unsigned idx = 0; body.n > 0; idx++) {
+        uint16_t tag, flags;
+        uint32_t plen;
+        const uint8_t *payload;
+        if (get16(&body, &tag) || get16(&body, &flags) || get32(&body, &plen))
+            FAIL("record %u: truncated record header", idx);
+        if (take(&body, plen, &payload))
+            FAIL("record %u: length %u exceeds the remaining %zu bytes", idx, plen, body.n);
+        if (flags != 0)
+            FAIL("record %u: flags must be 0", idx);
+        struct rd r = {payload, plen};
+        char *s;
+
+        switch (tag) {
+        case TAG_NAMESPACES:
+            if (n_ns++)
+                FAIL("more than one NAMESPACES record");
+            if (plen != 4 || get32(&r, &pl->namespaces))
+                FAIL("NAMESPACES: payload must be 4 bytes");
+            if (pl->namespaces & ~(uint32_t)NS_ALL)
+                FAIL("NAMESPACES: unknown bits 0x%x", pl->namespaces & ~(uint32_t)NS_ALL);
+            break;
+        case TAG_UID_MAP:
+            if (decode_idmap(pl->uid_maps, &pl->n_uid_maps, &r, "UID_MAP", err, errlen))
+                return -1;
+            break;
+        case TAG_GID_MAP:
+            if (decode_idmap(pl->gid_maps, &pl->n_gid_maps, &r, "GID_MAP", err, errlen))
+                return -1;
+            break;
+        case TAG_IDENTITY:
+            if (pl->has_identity++)
+                FAIL("more than one IDENTITY record");
+            if (plen != 8 || get32(&r, &pl->uid) || get32(&r, &pl->gid))
+                FAIL("IDENTITY: payload must be 8 bytes");
+            /* (uid_t)-1 means "leave unchanged" to setresuid: it would silently keep init's ids */
+            if (pl->uid == 0xFFFFFFFFu || pl->gid == 0xFFFFFFFFu)
+                FAIL("IDENTITY: uid and gid must not be 4294967295");
+            break;
+        case TAG_HOSTNAME:
+            if (n_hostname++)
+                FAIL("more than one HOSTNAME record");
+            if (plen < 1 || plen > PLAN_MAX_HOSTNAME || !(pl->hostname = save(pl, payload, plen)))
+                FAIL("HOSTNAME: must be 1..64 bytes without NUL");
+            break;
+        case TAG_MOUNT:
+            if (pl->n_mounts >= PLAN_MAX_MOUNTS)
+                FAIL("more than %u MOUNT records", PLAN_MAX_MOUNTS);
+            if (decode_mount(pl, &r, pl->n_mounts, err, errlen))
+                return -1;
+            break;
+        case TAG_WORKDIR:
+            if (n_workdir++)
+                FAIL("more than one WORKDIR record");
+            if (path_problem(payload, plen) || !(pl->workdir = save(pl, payload, plen)))
+                FAIL("WORKDIR: must be an absolute, normalized path of 1..4095 bytes without NUL");
+            break;
+        case TAG_ARG:
+        case TAG_ENV: {
+            int is_arg = tag == TAG_ARG;
+            unsigned *n = is_arg ? &pl->n_args : &pl->n_envs;
+            if (*n >= (is_arg ? PLAN_MAX_ARGS : PLAN_MAX_ENVS))
+                FAIL("more than %u %s records", is_arg ? PLAN_MAX_ARGS : PLAN_MAX_ENVS,
+                     is_arg ? "ARG" : "ENV");
+            if (plen > PLAN_MAX_STRING || (!is_arg && plen < 1))
+                FAIL("%s %u: bad length %u", is_arg ? "ARG" : "ENV", *n, plen);
+            argenv_total += plen;
+            if (argenv_total > PLAN_MAX_ARGENV_TOTAL)
+                FAIL("ARG and ENV strings exceed 2 MiB in total");
+            if (!(s = save(pl, payload, plen)))
+                FAIL("%s %u: contains a NUL byte", is_arg ? "ARG" : "ENV", *n);
+            if (!is_arg && (s[0] == '=' || !strchr(s, '=')))
+                FAIL("ENV %u: must be NAME=VALUE with a non-empty NAME", *n);
+            (is_arg ? pl->argv : pl->envp)[(*n)++] = s;
+            break;
+        }
+        case TAG_WALL_TIME_LIMIT:
+            if (n_wall++)
+                FAIL("more than one WALL_TIME_LIMIT record");
+            if (plen != 8 || get64(&r, &pl->wall_time_us))
+                FAIL("WALL_TIME_LIMIT: payload must be 8 bytes");
+            if (pl->wall_time_us == 0)
+                FAIL("WALL_TIME_LIMIT: must be > 0");
+            break;
+        default:
+            FAIL("record %u: unknown tag %u", idx, tag);
+        }
+    }
+
+    if (n_ns != 1)
+        FAIL("exactly one NAMESPACES record is required");
+    uint32_t ns = pl->namespaces;
+    if ((pl->n_uid_maps || pl->n_gid_maps) && !(ns & NS_USER))
+        FAIL("UID_MAP/GID_MAP need the USER namespace");
+    if (pl->hostname && !(ns & NS_UTS))
+        FAIL("HOSTNAME needs the UTS namespace");
+    if (pl->n_mounts && !(ns & NS_MOUNT))
+        FAIL("MOUNT records need the MOUNT namespace");
+    for (unsigned i = 0; i < pl->n_mounts; i++)
+        if (pl->mounts[i].op == OP_PROC && !(ns & NS_PID))
+            FAIL("MOUNT %u: PROC needs the PID namespace", i);
+    if (pl->n_args == 0)
+        FAIL("at least one ARG record is required");
+    pl->argv[pl->n_args] = NULL;
+    pl->envp[pl->n_envs] = NULL;
+    return 0;
+}

@@ -1,0 +1,77 @@
+/* Plan decoder for the sandbox4j helper: see docs/helper-protocol.md.
+ * plan_decode() is pure (no syscalls, no globals, no allocation) so it can be fuzzed. */
+#ifndef SANDBOX4J_PLAN_H
+#define SANDBOX4J_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PLAN_MAGIC 0x504A3453u
+#define PLAN_VERSION 1
+#define PLAN_HEADER_SIZE 16
+#define PLAN_MAX_BODY (4u << 20)
+#define PLAN_MAX_MAPS 16
+#define PLAN_MAX_MOUNTS 256
+#define PLAN_MAX_ARGS 4096
+#define PLAN_MAX_ENVS 4096
+#define PLAN_MAX_STRING 131071
+#define PLAN_MAX_ARGENV_TOTAL (2u << 20)
+#define PLAN_MAX_PATH 4095
+#define PLAN_MAX_FILE_CONTENT 65536
+#define PLAN_MAX_HOSTNAME 64
+/* Every decoded string is copied with a NUL. A record is at least 8 bytes and holds at
+ * most one string per 8 bytes (MOUNT: two strings in >= 32 bytes), so a quarter more
+ * than the body always suffices; the decoder still checks every copy. */
+#define PLAN_ARENA_SIZE (PLAN_MAX_BODY + PLAN_MAX_BODY / 4)
+
+enum { TAG_NAMESPACES = 1, TAG_UID_MAP, TAG_GID_MAP, TAG_IDENTITY, TAG_HOSTNAME, TAG_MOUNT,
+       TAG_WORKDIR, TAG_ARG, TAG_ENV, TAG_WALL_TIME_LIMIT };
+
+enum { NS_PID = 1, NS_MOUNT = 2, NS_UTS = 4, NS_IPC = 8, NS_NET = 16, NS_USER = 32,
+       NS_CGROUP = 64, NS_ALL = 127 };
+
+enum { OP_ROOT_BIND = 1, OP_ROOT_TMPFS, OP_BIND, OP_TMPFS, OP_PROC, OP_DIR, OP_SYMLINK,
+       OP_FILE };
+
+enum { MF_READONLY = 1, MF_NOSUID = 2, MF_NODEV = 4, MF_NOEXEC = 8, MF_RECURSIVE = 16,
+       MF_CREATE_TARGET = 32, MF_ALL = 63 };
+
+struct plan_idmap {
+    uint32_t inside, outside, count;
+};
+
+struct plan_mount {
+    uint16_t op, flags;
+    uint32_t mode;
+    uint64_t size;
+    const char *source; /* NUL-terminated, "" when absent */
+    uint32_t source_len;
+    const char *target; /* NUL-terminated absolute path inside the new root */
+};
+
+struct plan {
+    uint32_t namespaces;
+    unsigned n_uid_maps, n_gid_maps;
+    struct plan_idmap uid_maps[PLAN_MAX_MAPS], gid_maps[PLAN_MAX_MAPS];
+    int has_identity;
+    uint32_t uid, gid;
+    const char *hostname; /* NULL when absent */
+    const char *workdir;  /* "/" when absent */
+    unsigned n_mounts;
+    struct plan_mount mounts[PLAN_MAX_MOUNTS];
+    unsigned n_args, n_envs;
+    char *argv[PLAN_MAX_ARGS + 1]; /* NULL-terminated, ready for execve */
+    char *envp[PLAN_MAX_ENVS + 1];
+    uint64_t wall_time_us; /* 0: no limit */
+    size_t arena_used;
+    char arena[PLAN_ARENA_SIZE];
+};
+
+/* Checks the 16-byte header; on success stores the body length. 0 ok, -1 error. */
+int plan_check_header(const uint8_t *hdr, size_t len, uint32_t *body_len, char *err, size_t errlen);
+
+/* Decodes and validates a whole plan (header + body, len must match exactly).
+ * Returns 0 on success, -1 with a message in err. Pointers in *out point into out->arena. */
+int plan_decode(const uint8_t *buf, size_t len, struct plan *out, char *err, size_t errlen);
+
+#endif
