@@ -1,0 +1,419 @@
+package org.sandbox4j.linux;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.Closeable;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.ProcessBuilder.Redirect;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+import jnr.ffi.byref.IntByReference;
+import org.sandbox4j.LaunchPlan;
+import org.sandbox4j.SandboxLaunchException;
+import org.sandbox4j.SandboxResult;
+import org.sandbox4j.spi.ProcessControl;
+
+/**
+ * One spawned helper and the sandbox it supervises. Spawns with {@code posix_spawn}
+ * (never a fork of the JVM), hands over the plan on fd 3 and keeps its write end open so
+ * the helper notices when the JVM dies, reads STARTED or the stage error synchronously,
+ * then leaves the status pipe to the {@link Reactor}.
+ *
+ * <p>Signals go to the helper's pid only while it is unreaped: the pid cannot be reused
+ * before {@code waitpid}, which happens under the same lock.
+ */
+final class HelperProcess implements ProcessControl {
+  /** {@code posix_spawn_file_actions_t} is 80 bytes and {@code posix_spawnattr_t} 336 in glibc. */
+  private static final int SPAWN_STRUCT_BYTES = 512;
+  private static final int SIGSET_BYTES = 128;
+  private static final long CLOSE_GRACE_SECONDS = 10;
+
+  private final LibC libc = LibC.INSTANCE;
+  private final Object lock = new Object();
+  private final CompletableFuture<SandboxResult> result = new CompletableFuture<>();
+  private final StatusParser status = new StatusParser();
+  private int helperPid;
+  private boolean reaped;
+  private int planWriteFd = -1;
+  private OutputStream stdin;
+  private InputStream stdout;
+  private InputStream stderr;
+  private boolean closed;
+
+  private HelperProcess() {}
+
+  static HelperProcess start(LaunchPlan plan, String helperPath) throws SandboxLaunchException {
+    HelperProcess process = new HelperProcess();
+    process.launch(plan, helperPath);
+    return process;
+  }
+
+  private void launch(LaunchPlan plan, String helperPath) throws SandboxLaunchException {
+    byte[] message = PlanCodec.encode(plan);
+    List<Integer> childEnds = new ArrayList<>();
+    List<Integer> parentEnds = new ArrayList<>();
+    int statusReadFd = -1;
+    boolean launched = false;
+    try {
+      int[] planPipe = pipe("plan pipe");
+      childEnds.add(planPipe[0]);
+      planWriteFd = planPipe[1];
+      int[] statusPipe = pipe("status pipe");
+      childEnds.add(statusPipe[1]);
+      statusReadFd = statusPipe[0];
+
+      Runtime runtime = Runtime.getRuntime(libc);
+      Pointer actions = Memory.allocateDirect(runtime, SPAWN_STRUCT_BYTES);
+      Pointer attributes = Memory.allocateDirect(runtime, SPAWN_STRUCT_BYTES);
+      libc.posix_spawn_file_actions_init(actions);
+      libc.posix_spawnattr_init(attributes);
+      try {
+        int[] stdinPipe = stdio(actions, 0, plan.stdin(), true, childEnds);
+        int[] stdoutPipe = stdio(actions, 1, plan.stdout(), false, childEnds);
+        int[] stderrPipe = null;
+        if (plan.redirectErrorStream()) {
+          check(libc.posix_spawn_file_actions_adddup2(actions, 1, 2), "spawn stdio", "fd 2");
+        } else {
+          stderrPipe = stdio(actions, 2, plan.stderr(), false, childEnds);
+        }
+        check(libc.posix_spawn_file_actions_adddup2(actions, planPipe[0], 3), "spawn", "fd 3");
+        check(libc.posix_spawn_file_actions_adddup2(actions, statusPipe[1], 4), "spawn", "fd 4");
+        cleanSignals(runtime, attributes);
+
+        IntByReference pid = new IntByReference();
+        int error = libc.posix_spawn(pid, helperPath, actions, attributes,
+            new String[] {"sandbox4j-helper"}, new String[0]);
+        if (error != 0) {
+          throw new SandboxLaunchException("spawn helper", helperPath, error, Errno.name(error),
+              error == 13 ? "the helper cannot be executed here (noexec?); set -D" + HelperBinary.PROPERTY : "");
+        }
+        helperPid = pid.intValue();
+        if (stdinPipe != null) {
+          parentEnds.add(stdinPipe[1]);
+          stdin = new BufferedOutputStream(reopenOutput(stdinPipe[1]));
+        }
+        if (stdoutPipe != null) {
+          parentEnds.add(stdoutPipe[0]);
+          stdout = new BufferedInputStream(reopenInput(stdoutPipe[0]));
+        }
+        if (stderrPipe != null) {
+          parentEnds.add(stderrPipe[0]);
+          stderr = new BufferedInputStream(reopenInput(stderrPipe[0]));
+        }
+      } finally {
+        libc.posix_spawn_file_actions_destroy(actions);
+        libc.posix_spawnattr_destroy(attributes);
+        childEnds.forEach(libc::close);
+        childEnds.clear();
+      }
+
+      writePlan(message);
+      awaitStart(statusReadFd);
+      Reactor.get().watch(statusReadFd, new Reactor.Watcher() {
+        @Override
+        public void data(byte[] bytes, int length) {
+          status.accept(bytes, length);
+        }
+
+        @Override
+        public void closed() {
+          finish();
+        }
+      });
+      launched = true; // from here on the reactor owns the status pipe
+    } finally {
+      if (!launched) {
+        childEnds.forEach(libc::close);
+        if (statusReadFd >= 0) {
+          libc.close(statusReadFd);
+        }
+        abandon();
+      }
+    }
+  }
+
+  /** Maps one stdio fd; returns the pipe when it is one, so the parent keeps its end. */
+  private int[] stdio(Pointer actions, int fd, Redirect redirect, boolean input, List<Integer> childEnds)
+      throws SandboxLaunchException {
+    String what = "fd " + fd;
+    switch (redirect.type()) {
+      case PIPE: {
+        int[] pipe = pipe("stdio pipe");
+        int childEnd = input ? pipe[0] : pipe[1];
+        childEnds.add(childEnd);
+        check(libc.posix_spawn_file_actions_adddup2(actions, childEnd, fd), "spawn stdio", what);
+        return pipe;
+      }
+      case INHERIT:
+        return null; // the JVM's own fd 0..2 is not close-on-exec and passes through
+      case READ:
+        addOpen(actions, fd, redirect, LibC.O_RDONLY);
+        return null;
+      case WRITE:
+        addOpen(actions, fd, redirect, LibC.O_WRONLY | LibC.O_CREAT | LibC.O_TRUNC);
+        return null;
+      case APPEND:
+        addOpen(actions, fd, redirect, LibC.O_WRONLY | LibC.O_CREAT | LibC.O_APPEND);
+        return null;
+      default:
+        throw new IllegalArgumentException("unknown redirect " + redirect);
+    }
+  }
+
+  private void addOpen(Pointer actions, int fd, Redirect redirect, int flags) throws SandboxLaunchException {
+    String path = redirect.file().getAbsolutePath();
+    check(libc.posix_spawn_file_actions_addopen(actions, fd, path, flags, 0666), "spawn stdio", path);
+  }
+
+  /** The helper starts with every signal at its default and none blocked, whatever this thread had. */
+  private void cleanSignals(Runtime runtime, Pointer attributes) throws SandboxLaunchException {
+    Pointer none = Memory.allocateDirect(runtime, SIGSET_BYTES);
+    Pointer all = Memory.allocateDirect(runtime, SIGSET_BYTES);
+    libc.sigemptyset(none);
+    libc.sigfillset(all);
+    libc.sigdelset(all, LibC.SIGKILL);
+    libc.sigdelset(all, LibC.SIGSTOP);
+    check(libc.posix_spawnattr_setsigmask(attributes, none), "spawn", "signal mask");
+    check(libc.posix_spawnattr_setsigdefault(attributes, all), "spawn", "signal defaults");
+    check(libc.posix_spawnattr_setflags(attributes,
+        (short) (LibC.POSIX_SPAWN_SETSIGMASK | LibC.POSIX_SPAWN_SETSIGDEF)), "spawn", "flags");
+  }
+
+  private int[] pipe(String what) throws SandboxLaunchException {
+    int[] fds = new int[2];
+    if (libc.pipe2(fds, LibC.O_CLOEXEC) != 0) {
+      int errno = LibC.errno();
+      throw new SandboxLaunchException("create " + what, "", errno, Errno.name(errno), "");
+    }
+    // Keep the spawn's dup2 targets (0..4) free of collisions with its sources.
+    for (int i = 0; i < 2; i++) {
+      if (fds[i] <= 4) {
+        int moved = libc.fcntl(fds[i], LibC.F_DUPFD_CLOEXEC, 5);
+        libc.close(fds[i]);
+        fds[i] = moved;
+      }
+    }
+    return fds;
+  }
+
+  private static void check(int error, String stage, String what) throws SandboxLaunchException {
+    if (error != 0) {
+      throw new SandboxLaunchException(stage, what, error, Errno.name(error), "");
+    }
+  }
+
+  /**
+   * A real {@link FileInputStream} on a pipe end: opening {@code /proc/self/fd/N} of a pipe
+   * opens the same pipe again, and the JDK then owns closing it.
+   */
+  private InputStream reopenInput(int fd) throws SandboxLaunchException {
+    try {
+      FileInputStream in = new FileInputStream("/proc/self/fd/" + fd);
+      libc.close(fd);
+      return in;
+    } catch (IOException e) {
+      throw new SandboxLaunchException("open stdio pipe", "/proc/self/fd/" + fd, 0, "", e.toString(), e);
+    }
+  }
+
+  private OutputStream reopenOutput(int fd) throws SandboxLaunchException {
+    try {
+      FileOutputStream out = new FileOutputStream("/proc/self/fd/" + fd);
+      libc.close(fd);
+      return out;
+    } catch (IOException e) {
+      throw new SandboxLaunchException("open stdio pipe", "/proc/self/fd/" + fd, 0, "", e.toString(), e);
+    }
+  }
+
+  private void writePlan(byte[] message) {
+    int offset = 0;
+    while (offset < message.length) {
+      byte[] rest = offset == 0 ? message : java.util.Arrays.copyOfRange(message, offset, message.length);
+      long n = libc.write(planWriteFd, rest, rest.length);
+      if (n < 0 && LibC.errno() == LibC.EINTR) {
+        continue;
+      }
+      if (n <= 0) {
+        return; // the helper died early; its status pipe says why
+      }
+      offset += (int) n;
+    }
+  }
+
+  /** Reads status records until the program runs or setup failed. */
+  private void awaitStart(int statusReadFd) throws SandboxLaunchException {
+    byte[] buffer = new byte[4096];
+    while (!status.started() && status.result() == null) {
+      long n = libc.read(statusReadFd, buffer, buffer.length);
+      if (n < 0 && LibC.errno() == LibC.EINTR) {
+        continue;
+      }
+      if (n <= 0) {
+        break;
+      }
+      status.accept(buffer, (int) n);
+    }
+    if (status.started()) {
+      return;
+    }
+    int wait = reap();
+    if (status.stageError() != null) {
+      throw status.stageError();
+    }
+    throw new SandboxLaunchException("helper", "", 0, "",
+        "the helper ended before the program started (" + describeWaitStatus(wait) + ")");
+  }
+
+  private static String describeWaitStatus(int wait) {
+    return (wait & 0x7f) == 0 ? "exit status " + ((wait >> 8) & 0xff) : "killed by signal " + (wait & 0x7f);
+  }
+
+  /** Waits for the helper (it is exiting or has exited) and marks its pid as gone. */
+  private int reap() {
+    synchronized (lock) {
+      if (reaped) {
+        return 0;
+      }
+      int[] wait = new int[1];
+      while (libc.waitpid(helperPid, wait, 0) < 0 && LibC.errno() == LibC.EINTR) {
+        // retry
+      }
+      reaped = true;
+      return wait[0];
+    }
+  }
+
+  /** On the reactor thread, after the status pipe's EOF: the helper is done. */
+  private void finish() {
+    int wait = reap();
+    closePlanPipe();
+    SandboxResult account = status.result();
+    if (account != null) {
+      result.completeAsync(() -> account);
+    } else {
+      result.completeExceptionally(new IOException(
+          "the sandbox helper ended without a result (" + describeWaitStatus(wait) + ")"));
+    }
+  }
+
+  private void closePlanPipe() {
+    synchronized (lock) {
+      if (planWriteFd >= 0) {
+        libc.close(planWriteFd);
+        planWriteFd = -1;
+      }
+    }
+  }
+
+  /** After a failed launch: nothing may outlive it. Closing fd 3 makes the helper kill all. */
+  private void abandon() {
+    closePlanPipe();
+    quietly(stdin);
+    quietly(stdout);
+    quietly(stderr);
+    if (helperPid > 0) {
+      signal(LibC.SIGKILL);
+      reap();
+    }
+  }
+
+  private void signal(int signal) {
+    synchronized (lock) {
+      if (!reaped && helperPid > 0) {
+        libc.kill(helperPid, signal);
+      }
+    }
+  }
+
+  @Override
+  public OutputStream stdin() {
+    return stdin != null ? stdin : NullStreams.OUTPUT;
+  }
+
+  @Override
+  public InputStream stdout() {
+    return stdout != null ? stdout : NullStreams.INPUT;
+  }
+
+  @Override
+  public InputStream stderr() {
+    return stderr != null ? stderr : NullStreams.INPUT;
+  }
+
+  @Override
+  public long pid() {
+    return status.targetPid();
+  }
+
+  @Override
+  public CompletableFuture<SandboxResult> result() {
+    return result;
+  }
+
+  @Override
+  public void terminate() {
+    signal(LibC.SIGTERM);
+  }
+
+  @Override
+  public void kill() {
+    signal(LibC.SIGUSR1);
+  }
+
+  @Override
+  public void close() {
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    quietly(stdin);
+    if (!result.isDone()) {
+      kill();
+    }
+    boolean interrupted = false;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CLOSE_GRACE_SECONDS);
+    while (true) {
+      try {
+        result.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      } catch (ExecutionException e) {
+        break;
+      } catch (TimeoutException e) {
+        // The supervisor did not answer: kill it; init's parent-death signal takes the rest.
+        signal(LibC.SIGKILL);
+        deadline = Long.MAX_VALUE;
+      }
+    }
+    quietly(stdout);
+    quietly(stderr);
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void quietly(Closeable closeable) {
+    if (closeable != null) {
+      try {
+        closeable.close();
+      } catch (IOException ignored) {
+        // closing a pipe end cannot fail in a way the caller could act on
+      }
+    }
+  }
+}

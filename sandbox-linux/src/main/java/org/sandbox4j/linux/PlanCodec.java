@@ -1,0 +1,240 @@
+package org.sandbox4j.linux;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.sandbox4j.IdMapping;
+import org.sandbox4j.LaunchPlan;
+import org.sandbox4j.MountStep;
+import org.sandbox4j.Namespace;
+
+/**
+ * The binary form of a {@link LaunchPlan} the helper reads on fd 3; see
+ * {@code docs/helper-protocol.md}. Stdio is not part of it: the spawn maps fds 0 to 2.
+ * {@link #decode} exists for tests and diagnostics; the helper has its own decoder in C.
+ */
+final class PlanCodec {
+  static final int MAGIC = 0x504A3453; // "S4JP" little-endian
+  static final int VERSION = 1;
+  static final int HEADER_SIZE = 16;
+  static final int MAX_BODY = 4 * 1024 * 1024;
+
+  static final int TAG_NAMESPACES = 1;
+  static final int TAG_UID_MAP = 2;
+  static final int TAG_GID_MAP = 3;
+  static final int TAG_IDENTITY = 4;
+  static final int TAG_HOSTNAME = 5;
+  static final int TAG_MOUNT = 6;
+  static final int TAG_WORKDIR = 7;
+  static final int TAG_ARG = 8;
+  static final int TAG_ENV = 9;
+  static final int TAG_WALL_TIME_LIMIT = 10;
+
+  private static final Map<Namespace, Integer> NAMESPACE_BITS = Map.of(
+      Namespace.PID, 1, Namespace.MOUNT, 2, Namespace.UTS, 4, Namespace.IPC, 8,
+      Namespace.NETWORK, 16, Namespace.USER, 32, Namespace.CGROUP, 64);
+
+  private static final MountStep.Op[] OPS = {
+    null, MountStep.Op.ROOT_BIND, MountStep.Op.ROOT_TMPFS, MountStep.Op.BIND, MountStep.Op.TMPFS,
+    MountStep.Op.PROC, MountStep.Op.DIR, MountStep.Op.SYMLINK, MountStep.Op.FILE
+  };
+
+  private static final MountStep.Flag[] FLAGS = {
+    MountStep.Flag.READ_ONLY, MountStep.Flag.NOSUID, MountStep.Flag.NODEV, MountStep.Flag.NOEXEC,
+    MountStep.Flag.RECURSIVE, MountStep.Flag.CREATE_TARGET
+  };
+
+  private PlanCodec() {}
+
+  static byte[] encode(LaunchPlan plan) {
+    Body body = new Body();
+    int bits = 0;
+    for (Namespace ns : plan.namespaces()) {
+      bits |= NAMESPACE_BITS.get(ns);
+    }
+    body.record(TAG_NAMESPACES, le(4).putInt(bits));
+    for (IdMapping m : plan.uidMappings()) {
+      body.record(TAG_UID_MAP, mapping(m));
+    }
+    for (IdMapping m : plan.gidMappings()) {
+      body.record(TAG_GID_MAP, mapping(m));
+    }
+    if (plan.runAsUid().isPresent()) {
+      body.record(TAG_IDENTITY, le(8).putInt((int) plan.runAsUid().getAsLong()).putInt((int) plan.runAsGid().getAsLong()));
+    }
+    plan.hostname().ifPresent(h -> body.record(TAG_HOSTNAME, h.getBytes(UTF_8)));
+    for (MountStep step : plan.mountSteps()) {
+      body.record(TAG_MOUNT, mount(step));
+    }
+    body.record(TAG_WORKDIR, plan.workingDirectory().getBytes(UTF_8));
+    for (String arg : plan.command()) {
+      body.record(TAG_ARG, arg.getBytes(UTF_8));
+    }
+    for (String entry : plan.environment()) {
+      body.record(TAG_ENV, entry.getBytes(UTF_8));
+    }
+    plan.wallTimeLimit().ifPresent(limit ->
+        body.record(TAG_WALL_TIME_LIMIT, le(8).putLong(Math.max(1, limit.toNanos() / 1000))));
+    byte[] bodyBytes = body.bytes.toByteArray();
+    if (bodyBytes.length > MAX_BODY) {
+      throw new IllegalArgumentException("the launch plan is " + bodyBytes.length + " bytes, the helper takes at most " + MAX_BODY);
+    }
+    ByteBuffer out = le(HEADER_SIZE + bodyBytes.length);
+    out.putInt(MAGIC).putShort((short) VERSION).putShort((short) HEADER_SIZE).putInt(bodyBytes.length).putInt(0);
+    out.put(bodyBytes);
+    return out.array();
+  }
+
+  private static ByteBuffer mapping(IdMapping m) {
+    return le(12).putInt((int) m.inside()).putInt((int) m.outside()).putInt((int) m.count());
+  }
+
+  private static ByteBuffer mount(MountStep step) {
+    byte[] source = step.source().getBytes(UTF_8);
+    byte[] target = step.target().getBytes(UTF_8);
+    int op = java.util.Arrays.asList(OPS).indexOf(step.op()); // wire codes are the documented ones
+    int flags = 0;
+    for (int i = 0; i < FLAGS.length; i++) {
+      if (step.flags().contains(FLAGS[i])) {
+        flags |= 1 << i;
+      }
+    }
+    return le(2 + 2 + 4 + 8 + 4 + source.length + 4 + target.length)
+        .putShort((short) op).putShort((short) flags).putInt(step.mode()).putLong(step.sizeBytes())
+        .putInt(source.length).put(source).putInt(target.length).put(target);
+  }
+
+  private static ByteBuffer le(int size) {
+    return ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  private static final class Body {
+    final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+
+    void record(int tag, ByteBuffer payload) {
+      record(tag, payload.array());
+    }
+
+    void record(int tag, byte[] payload) {
+      ByteBuffer header = le(8).putShort((short) tag).putShort((short) 0).putInt(payload.length);
+      bytes.writeBytes(header.array());
+      bytes.writeBytes(payload);
+    }
+  }
+
+  /**
+   * Decodes what {@link #encode} wrote back into a plan (stdio left at its defaults).
+   *
+   * @throws IllegalArgumentException on anything malformed
+   */
+  static LaunchPlan decode(byte[] message) {
+    ByteBuffer in = ByteBuffer.wrap(message).order(ByteOrder.LITTLE_ENDIAN);
+    require(message.length >= HEADER_SIZE, "short header");
+    require(in.getInt() == MAGIC, "bad magic");
+    require(in.getShort() == VERSION, "unsupported version");
+    require(in.getShort() == HEADER_SIZE, "bad header size");
+    int bodyLength = in.getInt();
+    require(bodyLength >= 0 && bodyLength <= MAX_BODY && bodyLength == message.length - HEADER_SIZE, "bad body length");
+    require(in.getInt() == 0, "reserved header field is not zero");
+    LaunchPlan.Builder plan = LaunchPlan.builder();
+    List<String> command = new java.util.ArrayList<>();
+    while (in.hasRemaining()) {
+      require(in.remaining() >= 8, "truncated record header");
+      int tag = in.getShort() & 0xFFFF;
+      require(in.getShort() == 0, "record flags are not zero");
+      int length = in.getInt();
+      require(length >= 0 && length <= in.remaining(), "record length past the end");
+      ByteBuffer payload = in.slice().order(ByteOrder.LITTLE_ENDIAN).limit(length);
+      in.position(in.position() + length);
+      switch (tag) {
+        case TAG_NAMESPACES: {
+          int bits = payload.getInt();
+          Set<Namespace> namespaces = EnumSet.noneOf(Namespace.class);
+          NAMESPACE_BITS.forEach((ns, bit) -> {
+            if ((bits & bit) != 0) {
+              namespaces.add(ns);
+            }
+          });
+          plan.namespaces(namespaces);
+          break;
+        }
+        case TAG_UID_MAP:
+          plan.uidMapping(readMapping(payload));
+          break;
+        case TAG_GID_MAP:
+          plan.gidMapping(readMapping(payload));
+          break;
+        case TAG_IDENTITY:
+          plan.runAs(Integer.toUnsignedLong(payload.getInt()), Integer.toUnsignedLong(payload.getInt()));
+          break;
+        case TAG_HOSTNAME:
+          plan.hostname(string(payload));
+          break;
+        case TAG_MOUNT:
+          plan.mountStep(readMount(payload));
+          break;
+        case TAG_WORKDIR:
+          plan.workingDirectory(string(payload));
+          break;
+        case TAG_ARG:
+          command.add(string(payload));
+          break;
+        case TAG_ENV:
+          plan.environmentEntry(string(payload));
+          break;
+        case TAG_WALL_TIME_LIMIT:
+          plan.wallTimeLimit(Duration.ofNanos(payload.getLong() * 1000));
+          break;
+        default:
+          throw new IllegalArgumentException("unknown tag " + tag);
+      }
+    }
+    return plan.command(command).build();
+  }
+
+  private static IdMapping readMapping(ByteBuffer payload) {
+    return IdMapping.of(Integer.toUnsignedLong(payload.getInt()), Integer.toUnsignedLong(payload.getInt()),
+        Integer.toUnsignedLong(payload.getInt()));
+  }
+
+  private static MountStep readMount(ByteBuffer payload) {
+    int op = payload.getShort() & 0xFFFF;
+    int bits = payload.getShort() & 0xFFFF;
+    int mode = payload.getInt();
+    long size = payload.getLong();
+    String source = string(payload, payload.getInt());
+    String target = string(payload, payload.getInt());
+    require(op >= 1 && op < OPS.length, "unknown mount op " + op);
+    Set<MountStep.Flag> flags = EnumSet.noneOf(MountStep.Flag.class);
+    for (int i = 0; i < FLAGS.length; i++) {
+      if ((bits & (1 << i)) != 0) {
+        flags.add(FLAGS[i]);
+      }
+    }
+    return MountStep.of(OPS[op], source, target, flags, mode, size);
+  }
+
+  private static String string(ByteBuffer payload) {
+    return string(payload, payload.remaining());
+  }
+
+  private static String string(ByteBuffer payload, int length) {
+    require(length >= 0 && length <= payload.remaining(), "string past the end of its record");
+    byte[] bytes = new byte[length];
+    payload.get(bytes);
+    return new String(bytes, UTF_8);
+  }
+
+  private static void require(boolean condition, String problem) {
+    if (!condition) {
+      throw new IllegalArgumentException("malformed plan: " + problem);
+    }
+  }
+}

@@ -1,0 +1,233 @@
+package org.sandbox4j.linux;
+
+import static org.sandbox4j.MountStep.Flag.CREATE_TARGET;
+import static org.sandbox4j.MountStep.Flag.NODEV;
+import static org.sandbox4j.MountStep.Flag.NOEXEC;
+import static org.sandbox4j.MountStep.Flag.NOSUID;
+import static org.sandbox4j.MountStep.Flag.READ_ONLY;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import org.sandbox4j.Access;
+import org.sandbox4j.DataSize;
+import org.sandbox4j.IdMapping;
+import org.sandbox4j.LaunchPlan;
+import org.sandbox4j.Mount;
+import org.sandbox4j.MountStep;
+import org.sandbox4j.MountStep.Flag;
+import org.sandbox4j.MountStep.Op;
+import org.sandbox4j.Namespace;
+import org.sandbox4j.RootFilesystem;
+import org.sandbox4j.Sandbox;
+import org.sandbox4j.SandboxCommand;
+import org.sandbox4j.SandboxLaunchException;
+
+/**
+ * Turns a {@link Sandbox} and one {@link SandboxCommand} into the complete
+ * {@link LaunchPlan}: the file system as explicit steps, default id maps, the environment.
+ *
+ * <p>Creating anything (a mount point, a directory, a link, a file) is only ever planned
+ * under a tmpfs the plan itself made: a root directory given by the caller is never
+ * modified, so its mount points must exist.
+ */
+final class Planner {
+  /** Host directories that make up the host-derived root; links among them stay links. */
+  private static final List<String> HOST_ROOT_DIRECTORIES =
+      List.of("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32");
+  /**
+   * The minimal {@code /etc}: what the dynamic linker, name service and time zone code
+   * read, and Debian's alternatives and JDK configuration links. Nothing else of the host's
+   * {@code /etc} (no shadow, no host users, no credentials).
+   */
+  private static final List<String> HOST_ETC_ENTRIES = List.of(
+      "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime", "nsswitch.conf", "ssl");
+  private static final String HOST_ETC_GLOB = "java-*";
+  private static final List<String> DEVICES = List.of("null", "zero", "full", "random", "urandom", "tty");
+  private static final DataSize DEV_SIZE = DataSize.ofKibibytes(64);
+  private static final DataSize SHM_SIZE = DataSize.ofMebibytes(64);
+  private static final DataSize ROOT_TMPFS_SIZE = DataSize.ofMebibytes(1);
+
+  private final List<MountStep> steps = new ArrayList<>();
+  /** Targets of the mounts planned so far, and whether each is a tmpfs the plan made. */
+  private final List<String> mountTargets = new ArrayList<>();
+  private final List<Boolean> mountIsTmpfs = new ArrayList<>();
+
+  private Planner() {}
+
+  static LaunchPlan plan(Sandbox sandbox, SandboxCommand command, int euid, int egid)
+      throws SandboxLaunchException {
+    LaunchPlan.Builder plan = LaunchPlan.builder()
+        .namespaces(sandbox.namespaces())
+        .command(command.command())
+        .workingDirectory(command.directory().orElse(sandbox.workingDirectory()))
+        .stdio(command.stdin(), command.stdout(), command.stderr(), command.redirectErrorStream());
+    command.environment().forEach((name, value) -> plan.environmentEntry(name + "=" + value));
+    sandbox.hostname().ifPresent(plan::hostname);
+    sandbox.wallTimeLimit().ifPresent(plan::wallTimeLimit);
+    if (sandbox.runAsUid().isPresent()) {
+      plan.runAs(sandbox.runAsUid().getAsLong(), sandbox.runAsGid().getAsLong());
+    }
+    if (sandbox.namespaces().contains(Namespace.USER)) {
+      if (sandbox.uidMappings().isEmpty()) {
+        // One id: the program's (0 unless runAs says otherwise) is the caller outside.
+        plan.uidMapping(IdMapping.of(sandbox.runAsUid().orElse(0), Integer.toUnsignedLong(euid), 1));
+        plan.gidMapping(IdMapping.of(sandbox.runAsGid().orElse(0), Integer.toUnsignedLong(egid), 1));
+      } else {
+        sandbox.uidMappings().forEach(plan::uidMapping);
+        sandbox.gidMappings().forEach(plan::gidMapping);
+      }
+    }
+    if (sandbox.rootFilesystem().isPresent()) {
+      Planner planner = new Planner();
+      planner.fileSystem(sandbox);
+      planner.steps.forEach(plan::mountStep);
+    }
+    return plan.build();
+  }
+
+  private void fileSystem(Sandbox sandbox) throws SandboxLaunchException {
+    RootFilesystem root = sandbox.rootFilesystem().orElseThrow();
+    if (root.kind() == RootFilesystem.Kind.DIRECTORY) {
+      Path directory = root.directory().orElseThrow();
+      if (!Files.isDirectory(directory)) {
+        throw new SandboxLaunchException("rootfs", directory.toString(), 2, "ENOENT",
+            "the root file system directory does not exist on the host");
+      }
+      Set<Flag> flags = EnumSet.of(NOSUID, NODEV);
+      if (root.access() == Access.READ_ONLY) {
+        flags.add(READ_ONLY);
+      }
+      mount(Op.ROOT_BIND, directory.toString(), "/", flags, 0, 0);
+    } else {
+      mount(Op.ROOT_TMPFS, "", "/", EnumSet.of(READ_ONLY, NOSUID, NODEV), 0755, ROOT_TMPFS_SIZE.toBytes());
+      hostDerivedRoot(sandbox);
+    }
+    if (sandbox.mountsProc()) {
+      mount(Op.PROC, "", "/proc", EnumSet.noneOf(Flag.class), 0, 0);
+    }
+    if (sandbox.mountsDev()) {
+      minimalDev();
+    }
+    if (sandbox.tmpSize().isPresent()) {
+      mount(Op.TMPFS, "", "/tmp", EnumSet.of(NOSUID, NODEV), 01777, sandbox.tmpSize().get().toBytes());
+    }
+    for (Mount m : sandbox.mounts()) {
+      if (m.kind() == Mount.Kind.TMPFS) {
+        mount(Op.TMPFS, "", m.target(), EnumSet.of(NOSUID, NODEV), 01777, m.size().orElseThrow().toBytes());
+      } else {
+        Path source = m.source().orElseThrow();
+        if (!Files.exists(source)) {
+          throw new SandboxLaunchException("bind", m.target(), 2, "ENOENT",
+              "the source " + source + " does not exist on the host");
+        }
+        Set<Flag> flags = EnumSet.of(NOSUID, NODEV);
+        if (m.access() == Access.READ_ONLY) {
+          flags.add(READ_ONLY);
+        }
+        mount(Op.BIND, source.toString(), m.target(), flags, 0, 0);
+      }
+    }
+  }
+
+  private void hostDerivedRoot(Sandbox sandbox) throws SandboxLaunchException {
+    for (String name : HOST_ROOT_DIRECTORIES) {
+      hostEntry(Path.of(name), name);
+    }
+    create(Op.DIR, "", "/etc", 0755);
+    for (String name : HOST_ETC_ENTRIES) {
+      hostEntry(Path.of("/etc", name), "/etc/" + name);
+    }
+    try (DirectoryStream<Path> java = Files.newDirectoryStream(Path.of("/etc"), HOST_ETC_GLOB)) {
+      for (Path entry : java) {
+        hostEntry(entry, entry.toString());
+      }
+    } catch (IOException e) {
+      throw new SandboxLaunchException("host root", "/etc", 0, "", e.toString(), e);
+    }
+    long uid = sandbox.runAsUid().orElse(0);
+    long gid = sandbox.runAsGid().orElse(0);
+    StringBuilder passwd = new StringBuilder("root:x:0:0:root:/root:/bin/sh\n");
+    StringBuilder group = new StringBuilder("root:x:0:\n");
+    if (uid != 0 && uid != 65534) {
+      passwd.append("sandbox:x:").append(uid).append(':').append(gid).append(":sandbox:/tmp:/bin/sh\n");
+    }
+    if (gid != 0 && gid != 65534) {
+      group.append("sandbox:x:").append(gid).append(":\n");
+    }
+    passwd.append("nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+    group.append("nogroup:x:65534:\n");
+    create(Op.FILE, passwd.toString(), "/etc/passwd", 0644);
+    create(Op.FILE, group.toString(), "/etc/group", 0644);
+    String hostname = sandbox.hostname().orElse("localhost");
+    create(Op.FILE, "127.0.0.1\tlocalhost " + hostname + "\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+        "/etc/hosts", 0644);
+    if (sandbox.hostname().isPresent()) {
+      create(Op.FILE, hostname + "\n", "/etc/hostname", 0644);
+    }
+  }
+
+  /** A host file, directory or link at the same place inside: links are re-created, never followed. */
+  private void hostEntry(Path host, String target) throws SandboxLaunchException {
+    try {
+      if (Files.isSymbolicLink(host)) {
+        create(Op.SYMLINK, Files.readSymbolicLink(host).toString(), target, 0);
+      } else if (Files.exists(host, LinkOption.NOFOLLOW_LINKS)) {
+        mount(Op.BIND, host.toString(), target, EnumSet.of(READ_ONLY, NOSUID, NODEV), 0, 0);
+      }
+    } catch (IOException e) {
+      throw new SandboxLaunchException("host root", target, 0, "", e.toString(), e);
+    }
+  }
+
+  private void minimalDev() throws SandboxLaunchException {
+    mount(Op.TMPFS, "", "/dev", EnumSet.of(NOSUID, NOEXEC), 0755, DEV_SIZE.toBytes());
+    for (String device : DEVICES) {
+      mount(Op.BIND, "/dev/" + device, "/dev/" + device, EnumSet.of(NOSUID, NOEXEC), 0, 0);
+    }
+    create(Op.SYMLINK, "/proc/self/fd", "/dev/fd", 0);
+    create(Op.SYMLINK, "/proc/self/fd/0", "/dev/stdin", 0);
+    create(Op.SYMLINK, "/proc/self/fd/1", "/dev/stdout", 0);
+    create(Op.SYMLINK, "/proc/self/fd/2", "/dev/stderr", 0);
+    mount(Op.TMPFS, "", "/dev/shm", EnumSet.of(NOSUID, NODEV, NOEXEC), 01777, SHM_SIZE.toBytes());
+  }
+
+  private void mount(Op op, String source, String target, Set<Flag> flags, int mode, long size)
+      throws SandboxLaunchException {
+    Set<Flag> all = EnumSet.noneOf(Flag.class);
+    all.addAll(flags);
+    if (!target.equals("/") && underPlannedTmpfs(target)) {
+      all.add(CREATE_TARGET);
+    }
+    steps.add(MountStep.of(op, source, target, all, mode, size));
+    mountTargets.add(target);
+    mountIsTmpfs.add(op == Op.TMPFS || op == Op.ROOT_TMPFS);
+  }
+
+  private void create(Op op, String source, String target, int mode) throws SandboxLaunchException {
+    if (!underPlannedTmpfs(target)) {
+      // Never planned by the code above; a guard against writing into a caller's directory.
+      throw new SandboxLaunchException("plan", target, 0, "", "refusing to create a file outside a tmpfs");
+    }
+    steps.add(MountStep.of(op, source, target, EnumSet.of(CREATE_TARGET), mode, 0));
+  }
+
+  /** Whether the mount nearest above {@code target} is a tmpfs this plan made. */
+  private boolean underPlannedTmpfs(String target) {
+    int best = -1;
+    for (int i = 0; i < mountTargets.size(); i++) {
+      String t = mountTargets.get(i);
+      boolean above = t.equals("/") || target.startsWith(t + "/");
+      if (above && (best < 0 || t.length() >= mountTargets.get(best).length())) {
+        best = i;
+      }
+    }
+    return best >= 0 && mountIsTmpfs.get(best);
+  }
+}

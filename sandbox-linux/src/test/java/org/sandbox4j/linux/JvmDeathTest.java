@@ -1,0 +1,39 @@
+package org.sandbox4j.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.file.Path;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** A JVM killed with SIGKILL leaves no sandbox process behind: the helper sees fd 3 close. */
+class JvmDeathTest {
+
+  @ParameterizedTest(name = "pid namespace: {0}")
+  @ValueSource(booleans = {true, false})
+  void killingTheJvmKillsEverySandboxProcessWithinASecond(boolean pidNamespace) throws Exception {
+    String marker = HostProcesses.marker();
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        JvmDeathChild.class.getName(), marker, Boolean.toString(pidNamespace))
+        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    try {
+      String line = new BufferedReader(new InputStreamReader(child.getInputStream())).readLine();
+      assertThat(line).startsWith("started ");
+      // the shell, its sleep and the setsid daemon
+      assertThat(HostProcesses.withCommandLineContaining("sleep " + marker)).hasSizeGreaterThanOrEqualTo(2);
+      child.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook, no close()
+      assertThat(HostProcesses.awaitNoneContaining("sleep " + marker, 1000)).isEmpty();
+      assertThat(HostProcesses.awaitNoneContaining("sandbox4j-helper", 1000)
+          .stream().filter(pid -> isDescendantOf(pid, child.pid())).count()).isZero();
+    } finally {
+      child.destroyForcibly();
+    }
+  }
+
+  private static boolean isDescendantOf(long pid, long ancestor) {
+    return ProcessHandle.of(pid).flatMap(ProcessHandle::parent).map(p -> p.pid() == ancestor).orElse(false);
+  }
+}

@@ -1,0 +1,103 @@
+package org.sandbox4j.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sandbox4j.DataSize;
+import org.sandbox4j.Sandbox;
+import org.sandbox4j.SandboxLaunchException;
+
+/** Every setup failure names its stage, the path as seen inside, and the errno. */
+class LaunchFailureTest {
+  private static final Sandbox STRICT = Sandbox.builder().strict().build();
+
+  @org.junit.jupiter.api.BeforeAll
+  static void warmUp() throws Exception {
+    // The first launch of a JVM creates the helper memfd and the reactor, once: not a leak.
+    STRICT.command("/bin/true").run();
+  }
+
+  private static SandboxLaunchException failure(Sandbox sandbox, String... command) {
+    int fdsBefore = openFds();
+    Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> sandbox.command(command).start());
+    assertThat(thrown).isInstanceOf(SandboxLaunchException.class);
+    assertThat(openFds()).as("no fd leaks on a failed launch").isEqualTo(fdsBefore);
+    assertThat(ProcessHandle.current().children().count()).as("no helper left").isZero();
+    return (SandboxLaunchException) thrown;
+  }
+
+  private static int openFds() {
+    try {
+      return HostProcesses.openFileDescriptors();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void aProgramMissingInsideTheSandbox() {
+    SandboxLaunchException e = failure(STRICT, "python9");
+    assertThat(e.stage()).isEqualTo("execve");
+    assertThat(e.path()).isEqualTo("python9");
+    assertThat(e.errnoName()).isEqualTo("ENOENT");
+    assertThat(e).hasMessage("execve python9: ENOENT (not found inside the sandbox)");
+    // The host has it, but the sandbox's root does not show /root/.pyenv or /work.
+    assertThat(failure(STRICT, "/work/main/pom.xml").errnoName()).isEqualTo("ENOENT");
+  }
+
+  @Test
+  void aFileThatIsNotExecutable() {
+    SandboxLaunchException e = failure(STRICT, "/etc/passwd");
+    assertThat(e.stage()).isEqualTo("execve");
+    assertThat(e.errnoName()).isEqualTo("EACCES");
+  }
+
+  @Test
+  void aMissingWorkingDirectory() {
+    SandboxLaunchException e = failure(Sandbox.builder().strict().workingDirectory("/nowhere").build(), "/bin/true");
+    assertThat(e.stage()).isEqualTo("chdir");
+    assertThat(e.path()).isEqualTo("/nowhere");
+    assertThat(e.errnoName()).isEqualTo("ENOENT");
+  }
+
+  @Test
+  void aMountPointMissingInACallersRootfs(@TempDir Path dir) throws Exception {
+    Path rootfs = BusyboxRootfs.create(dir);
+    SandboxLaunchException e = failure(
+        Sandbox.builder().rootfs(rootfs).tmpfs("/scratch", DataSize.ofMebibytes(1)).build(), "/bin/true");
+    assertThat(e.path()).isEqualTo("/scratch");
+    assertThat(e.getMessage()).contains("mount point does not exist");
+    assertThat(dir.resolve("scratch")).as("the caller's rootfs is never modified").doesNotExist();
+  }
+
+  @Test
+  void aMissingRootfsOrBindSourceFailsBeforeAnythingStarts(@TempDir Path dir) {
+    assertThatThrownBy(() -> Sandbox.builder().rootfs(dir.resolve("absent")).build().command("/bin/true").start())
+        .isInstanceOf(SandboxLaunchException.class).hasMessageContaining("rootfs")
+        .hasMessageContaining("does not exist on the host");
+  }
+
+  @Test
+  void aBindMountPointMissingInAReadOnlyRootfs(@TempDir Path dir) throws Exception {
+    Path rootfs = BusyboxRootfs.create(dir);
+    SandboxLaunchException e = failure(
+        Sandbox.builder().rootfs(rootfs).bindMount(Path.of("/etc/hostname"), "/etc/not-there").build(), "/bin/true");
+    assertThat(e.stage()).isEqualTo("bind");
+    assertThat(e.path()).isEqualTo("/etc/not-there");
+    assertThat(e.getMessage()).contains("mount point does not exist");
+  }
+
+  @Test
+  void aProcMountThatCannotBeMade(@TempDir Path dir) throws Exception {
+    Path rootfs = BusyboxRootfs.create(dir);
+    java.nio.file.Files.delete(rootfs.resolve("proc"));
+    java.nio.file.Files.writeString(rootfs.resolve("proc"), "not a directory");
+    SandboxLaunchException e = failure(Sandbox.builder().rootfs(rootfs).mountProc().build(), "/bin/true");
+    assertThat(e.stage()).isEqualTo("proc");
+    assertThat(e.path()).isEqualTo("/proc");
+    assertThat(e.errnoName()).isEqualTo("ENOTDIR");
+  }
+}
