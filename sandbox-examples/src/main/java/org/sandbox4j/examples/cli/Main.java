@@ -1,0 +1,252 @@
+package org.sandbox4j.examples.cli;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.Properties;
+import org.sandbox4j.SandboxCommand;
+import org.sandbox4j.SandboxLaunchException;
+import org.sandbox4j.SandboxProcess;
+import org.sandbox4j.SandboxResult;
+
+/**
+ * {@code sandbox4j}, the command-line front end: {@code sandbox4j run [options] -- COMMAND}.
+ *
+ * <p>A thin layer over the public API: {@link CliOptions} turns the arguments into one
+ * {@link org.sandbox4j.Sandbox} and one {@link SandboxCommand}; this class starts it with
+ * the CLI's own stdin, stdout and stderr, waits, and exits with the program's status.
+ */
+public final class Main {
+  /** What {@code sandbox4j --help} prints. */
+  public static final String HELP = """
+      Usage: sandbox4j run [OPTIONS] [--] COMMAND [ARGS...]
+             sandbox4j --help | help
+             sandbox4j --version
+
+      Runs COMMAND in a Linux sandbox. Without options the strict preset applies:
+      every namespace (PID, mount, UTS, IPC, network, user, cgroup), so only a
+      loopback network; a read-only root derived from the host (/usr, /bin, /sbin,
+      /lib*, a minimal /etc, nothing of /home or /root); a fresh /proc, a minimal
+      /dev and a 128 MiB tmpfs at /tmp. COMMAND uses sandbox4j's own stdin, stdout
+      and stderr. Its environment holds only the --env variables; without PATH,
+      COMMAND is looked up in /usr/local/bin:/usr/bin:/bin.
+
+      Options (each at most once, unless repeatable):
+        --rootfs DIR          use host directory DIR as the root, read-only
+                              (instead of the host-derived root)
+        --rootfs-rw           make the --rootfs directory writable
+        --ro-bind SRC:DST     mount host path SRC at DST, read-only (repeatable)
+        --bind SRC:DST        mount host path SRC at DST, read-write (repeatable)
+        --tmpfs DST[:SIZE]    a writable tmpfs at DST of SIZE, default 64m
+                              (repeatable)
+        --tmp-size SIZE       size of the tmpfs at /tmp (default 128m)
+        --hostname NAME       the hostname COMMAND sees
+        --share-net           share the host's network: no network namespace
+        --workdir DIR         working directory inside the sandbox (default /)
+        --env NAME=VALUE      set an environment variable (repeatable)
+        --wall-time DURATION  kill the sandbox after DURATION: 500ms, 2s, 1.5s,
+                              1m, 100us (units ns, us, ms, s, m, h)
+        --uid N --gid N       run COMMAND as uid N and gid N inside (give both)
+        --result-json FILE    write the result to FILE as one line of JSON
+        --describe            print what the sandbox isolates and what not to
+                              stdout, then exit without running COMMAND
+        --print-plan          print the launch plan to stderr, then exit without
+                              running COMMAND
+        -h, --help            print this help
+
+      An option's value is the next argument or follows '=' (--hostname=box).
+      SIZE is 4096, 512k, 64m or 1g (binary units). Host paths (DIR of --rootfs,
+      SRC, FILE) may be relative to the current directory; paths inside the
+      sandbox (DST, --workdir) must be absolute.
+
+      Exit status:
+        N     COMMAND's own exit status
+        128+S signal S ended COMMAND, e.g. 137 (SIGKILL) when --wall-time ran out;
+              on SIGINT or SIGTERM sandbox4j kills the sandbox and exits 130 or 143
+        0     --help, --version, --describe, --print-plan
+        2     a bad command line; the message names the option and the value
+        125   sandbox4j itself failed, e.g. the --result-json FILE could not be
+              written
+        127   the sandbox could not be launched, so COMMAND never ran, as with a
+              shell's "command not found"; the message names the failed stage,
+              the path inside the sandbox and the errno, e.g.
+              sandbox4j: launch failed: execve nope: ENOENT (...)
+
+      --result-json FILE holds one JSON object with keys in this order:
+        {"termination":"EXITED","exitCode":0,"signal":0,"wallTimeMicros":1843}
+      termination is EXITED, SIGNALED, WALL_TIME_LIMIT, KILLED or SETUP_FAILED.
+      SETUP_FAILED (exitCode 127) adds "stage", "path", "errno" and "detail".
+      """;
+
+  private static final String PREFIX = "sandbox4j: ";
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    int status = execute(args, System.out, System.err);
+    System.out.flush();
+    System.exit(status);
+  }
+
+  /**
+   * Does what the command line says and returns the exit status; never calls
+   * {@link System#exit}, so tests can call it. A run's program still uses the process's
+   * real stdin, stdout and stderr, not {@code out} and {@code err}.
+   */
+  public static int execute(String[] args, PrintStream out, PrintStream err) {
+    if (args.length == 0) {
+      err.println(PREFIX + "no command: sandbox4j run [options] -- COMMAND [ARGS...] (see sandbox4j --help)");
+      return ExitCodes.USAGE;
+    }
+    switch (args[0]) {
+      case "help":
+      case "--help":
+      case "-h":
+        out.print(HELP);
+        return ExitCodes.OK;
+      case "--version":
+        out.println("sandbox4j " + version());
+        return ExitCodes.OK;
+      case "run":
+        return run(Arrays.copyOfRange(args, 1, args.length), out, err);
+      default:
+        err.println(PREFIX + "unknown command \"" + args[0] + "\" (see sandbox4j --help)");
+        return ExitCodes.USAGE;
+    }
+  }
+
+  private static int run(String[] args, PrintStream out, PrintStream err) {
+    CliOptions options;
+    try {
+      options = CliOptions.parse(args);
+    } catch (CliUsageException e) {
+      err.println(PREFIX + e.getMessage());
+      return ExitCodes.USAGE;
+    }
+    if (options.helpRequested()) {
+      out.print(HELP);
+      return ExitCodes.OK;
+    }
+    if (options.describe() || options.printPlan()) {
+      return inspect(options, out, err);
+    }
+    SandboxResult result;
+    try {
+      result = runToEnd(options.newCommand());
+    } catch (SandboxLaunchException e) {
+      return launchFailed(e, options, err);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      err.println(PREFIX + "interrupted while waiting for the sandbox");
+      return ExitCodes.CLI_FAILURE;
+    } catch (UncheckedIOException | IllegalStateException e) {
+      // The provider lost track of the run (e.g. its helper's status pipe broke).
+      err.println(PREFIX + e.getMessage() + (e.getCause() != null ? ": " + e.getCause() : ""));
+      return ExitCodes.CLI_FAILURE;
+    }
+    if (!writeResultJson(options.resultJson(), ResultJson.of(result), err)) {
+      return ExitCodes.CLI_FAILURE;
+    }
+    return result.exitCode();
+  }
+
+  /** {@code --describe} and {@code --print-plan}: say what would happen, start nothing. */
+  private static int inspect(CliOptions options, PrintStream out, PrintStream err) {
+    if (options.describe()) {
+      out.print(options.toSandbox().describe());
+    }
+    if (options.printPlan()) {
+      try {
+        err.print(options.newCommand().plan());
+      } catch (SandboxLaunchException e) {
+        return launchFailed(e, options, err);
+      }
+    }
+    return ExitCodes.OK;
+  }
+
+  /**
+   * Starts the command and waits for the end of the run. A shutdown hook kills the sandbox
+   * when the CLI itself is asked to end (SIGINT, SIGTERM): the library would kill it anyway
+   * once the JVM is gone, but this way the kill happens before the CLI exits, not after.
+   */
+  private static SandboxResult runToEnd(SandboxCommand command)
+      throws SandboxLaunchException, InterruptedException {
+    try (SandboxProcess process = command.start()) {
+      Thread killer = new Thread(() -> killAndRelease(process), "sandbox4j-cli-shutdown");
+      boolean hooked = addShutdownHook(killer);
+      try {
+        return process.waitForResult();
+      } finally {
+        if (hooked) {
+          removeShutdownHook(killer);
+        }
+      }
+    }
+  }
+
+  /** Kills at once, then waits until the sandbox is gone and its pipes are released. */
+  private static void killAndRelease(SandboxProcess process) {
+    process.destroyForcibly();
+    process.close();
+  }
+
+  /** False when the JVM is already shutting down: then the library's own guarantee has to do. */
+  private static boolean addShutdownHook(Thread hook) {
+    try {
+      Runtime.getRuntime().addShutdownHook(hook);
+      return true;
+    } catch (IllegalStateException shutdownInProgress) {
+      return false;
+    }
+  }
+
+  private static void removeShutdownHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shutdownInProgress) {
+      // The hook is running or has run; it kills and closes, which is what we want now.
+    }
+  }
+
+  /** The launch failed: the program never ran. The exit status is 127 even when the JSON cannot be written. */
+  private static int launchFailed(SandboxLaunchException failure, CliOptions options, PrintStream err) {
+    err.println(PREFIX + "launch failed: " + failure.getMessage());
+    writeResultJson(options.resultJson(), ResultJson.ofLaunchFailure(failure), err);
+    return ExitCodes.LAUNCH_FAILED;
+  }
+
+  /** Writes one line of JSON to the {@code --result-json} file, if given; false after a failure. */
+  private static boolean writeResultJson(Optional<Path> file, String json, PrintStream err) {
+    if (file.isEmpty()) {
+      return true;
+    }
+    try {
+      Files.writeString(file.get(), json + "\n", UTF_8);
+      return true;
+    } catch (IOException e) {
+      err.println(PREFIX + "--result-json " + file.get() + ": cannot write: " + e);
+      return false;
+    }
+  }
+
+  /** The version Maven filtered into the resources; "unknown" when run from unfiltered classes. */
+  static String version() {
+    Properties properties = new Properties();
+    try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+      if (in != null) {
+        properties.load(in);
+      }
+    } catch (IOException e) {
+      return "unknown";
+    }
+    return properties.getProperty("version", "unknown");
+  }
+}

@@ -1,0 +1,546 @@
+package org.sandbox4j.examples.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.lang.ProcessBuilder.Redirect;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.sandbox4j.Access;
+import org.sandbox4j.DataSize;
+import org.sandbox4j.Mount;
+import org.sandbox4j.Namespace;
+import org.sandbox4j.RootFilesystem;
+import org.sandbox4j.Sandbox;
+import org.sandbox4j.SandboxCommand;
+
+class CliOptionsTest {
+  private static final Path CWD = Path.of("").toAbsolutePath();
+
+  private static CliOptions parse(String... args) throws CliUsageException {
+    return CliOptions.parse(args);
+  }
+
+  private static String error(String... args) {
+    try {
+      CliOptions.parse(args);
+    } catch (CliUsageException e) {
+      return e.getMessage();
+    }
+    throw new AssertionError("parse accepted " + List.of(args));
+  }
+
+  @Nested
+  class Defaults {
+    @Test
+    void noOptionsIsTheStrictPreset() throws Exception {
+      Sandbox sandbox = parse("--", "/bin/true").toSandbox();
+      Sandbox strict = Sandbox.builder().strict().build();
+
+      assertThat(sandbox.namespaces()).isEqualTo(EnumSet.allOf(Namespace.class));
+      assertThat(sandbox.rootFilesystem()).contains(RootFilesystem.hostDerived());
+      assertThat(sandbox.mountsProc()).isTrue();
+      assertThat(sandbox.mountsDev()).isTrue();
+      assertThat(sandbox.tmpSize()).contains(Sandbox.DEFAULT_TMP_SIZE);
+      assertThat(sandbox.mounts()).isEmpty();
+      assertThat(sandbox.describe()).isEqualTo(strict.describe());
+    }
+
+    @Test
+    void noOptionsSetsNothingElse() throws Exception {
+      CliOptions options = parse("--", "/bin/true");
+
+      assertThat(options.rootfs()).isEmpty();
+      assertThat(options.hostname()).isEmpty();
+      assertThat(options.workingDirectory()).isEmpty();
+      assertThat(options.environment()).isEmpty();
+      assertThat(options.wallTimeLimit()).isEmpty();
+      assertThat(options.tmpSize()).isEmpty();
+      assertThat(options.uid()).isEmpty();
+      assertThat(options.gid()).isEmpty();
+      assertThat(options.resultJson()).isEmpty();
+      assertThat(options.sharesNetwork()).isFalse();
+      assertThat(options.printPlan()).isFalse();
+      assertThat(options.describe()).isFalse();
+      assertThat(options.helpRequested()).isFalse();
+      Sandbox sandbox = options.toSandbox();
+      assertThat(sandbox.hostname()).isEmpty();
+      assertThat(sandbox.workingDirectory()).isEqualTo("/");
+      assertThat(sandbox.wallTimeLimit()).isEmpty();
+      assertThat(sandbox.runAsUid()).isEmpty();
+    }
+  }
+
+  @Nested
+  class TheCommand {
+    @Test
+    void followsTheDoubleDash() throws Exception {
+      assertThat(parse("--hostname", "box", "--", "sh", "-c", "exit 3").command())
+          .containsExactly("sh", "-c", "exit 3");
+    }
+
+    @Test
+    void startsAtTheFirstArgumentThatIsNoOption() throws Exception {
+      assertThat(parse("--hostname", "box", "ls", "-l", "--", "--hostname").command())
+          .containsExactly("ls", "-l", "--", "--hostname");
+    }
+
+    @Test
+    void keepsOptionLikeArgumentsAfterTheDoubleDash() throws Exception {
+      CliOptions options = parse("--", "--hostname", "x");
+
+      assertThat(options.command()).containsExactly("--hostname", "x");
+      assertThat(options.hostname()).isEmpty();
+    }
+
+    @Test
+    void isRequired() {
+      assertThat(error()).isEqualTo("run needs a command: sandbox4j run [options] -- COMMAND [ARGS...]");
+      assertThat(error("--hostname", "box", "--")).startsWith("run needs a command");
+    }
+
+    @Test
+    void mustNameAProgram() {
+      assertThat(error("--", "")).isEqualTo("command: the program name must not be empty");
+    }
+
+    @Test
+    void becomesACommandWithTheEnvironmentAndTheCliStdio() throws Exception {
+      SandboxCommand command = parse("--env", "A=1", "--", "printenv", "A").newCommand();
+
+      assertThat(command.command()).containsExactly("printenv", "A");
+      assertThat(command.environment()).isEqualTo(Map.of("A", "1"));
+      assertThat(command.stdin()).isEqualTo(Redirect.INHERIT);
+      assertThat(command.stdout()).isEqualTo(Redirect.INHERIT);
+      assertThat(command.stderr()).isEqualTo(Redirect.INHERIT);
+      assertThat(command.redirectErrorStream()).isFalse();
+      assertThat(command.directory()).isEmpty();
+    }
+  }
+
+  @Nested
+  class OptionSyntax {
+    @Test
+    void takesTheValueAfterAnEqualsSign() throws Exception {
+      CliOptions options = parse("--hostname=box", "--env=A=b=c", "--", "true");
+
+      assertThat(options.hostname()).contains("box");
+      assertThat(options.environment()).containsExactly(Map.entry("A", "b=c"));
+    }
+
+    @Test
+    void refusesAnUnknownOption() {
+      assertThat(error("--network", "--", "true")).isEqualTo("unknown option --network (see sandbox4j --help)");
+      assertThat(error("-x", "true")).isEqualTo("unknown option -x (see sandbox4j --help)");
+    }
+
+    @Test
+    void refusesAMissingValue() {
+      assertThat(error("--hostname")).isEqualTo("--hostname needs a value (see sandbox4j --help)");
+      assertThat(error("--hostname", "--", "true")).isEqualTo("--hostname needs a value (see sandbox4j --help)");
+    }
+
+    @Test
+    void refusesAValueForAFlag() {
+      assertThat(error("--share-net=yes", "--", "true"))
+          .isEqualTo("--share-net takes no value, but was given \"yes\"");
+    }
+
+    @Test
+    void refusesASingleValuedOptionGivenTwice() {
+      assertThat(error("--hostname", "a", "--hostname", "b", "--", "true"))
+          .isEqualTo("--hostname was given twice; give it once");
+    }
+
+    @Test
+    void acceptsAFlagGivenTwice() throws Exception {
+      assertThat(parse("--share-net", "--share-net", "--", "true").sharesNetwork()).isTrue();
+    }
+
+    @Test
+    void stopsAtHelp() throws Exception {
+      CliOptions options = parse("--hostname", "box", "--help", "--no-such-option");
+
+      assertThat(options.helpRequested()).isTrue();
+      assertThat(parse("-h").helpRequested()).isTrue();
+    }
+  }
+
+  @Nested
+  class Rootfs {
+    @Test
+    void usesTheDirectoryReadOnlyInsteadOfTheHostDerivedRoot() throws Exception {
+      CliOptions options = parse("--rootfs", "/srv/root", "--", "/bin/true");
+      Sandbox sandbox = options.toSandbox();
+
+      assertThat(options.rootfs()).contains(Path.of("/srv/root"));
+      assertThat(options.rootfsAccess()).isEqualTo(Access.READ_ONLY);
+      assertThat(sandbox.rootFilesystem()).contains(RootFilesystem.directory(Path.of("/srv/root"), Access.READ_ONLY));
+    }
+
+    @Test
+    void keepsTheRestOfTheStrictPreset() throws Exception {
+      Sandbox sandbox = parse("--rootfs", "/srv/root", "--", "/bin/true").toSandbox();
+
+      assertThat(sandbox.namespaces()).isEqualTo(EnumSet.allOf(Namespace.class));
+      assertThat(sandbox.mountsProc()).isTrue();
+      assertThat(sandbox.mountsDev()).isTrue();
+      assertThat(sandbox.tmpSize()).contains(Sandbox.DEFAULT_TMP_SIZE);
+    }
+
+    @Test
+    void resolvesARelativeDirectoryAgainstTheCurrentOne() throws Exception {
+      assertThat(parse("--rootfs", "images/../alpine", "--", "true").rootfs()).contains(CWD.resolve("alpine"));
+    }
+
+    @Test
+    void isWritableWithRootfsRw() throws Exception {
+      CliOptions options = parse("--rootfs-rw", "--rootfs", "/srv/root", "--", "true");
+
+      assertThat(options.rootfsAccess()).isEqualTo(Access.READ_WRITE);
+      assertThat(options.toSandbox().rootFilesystem())
+          .contains(RootFilesystem.directory(Path.of("/srv/root"), Access.READ_WRITE));
+    }
+
+    @Test
+    void rootfsRwNeedsRootfs() {
+      assertThat(error("--rootfs-rw", "--", "true"))
+          .isEqualTo("--rootfs-rw needs --rootfs DIR: the host-derived root is always read-only");
+    }
+
+    @Test
+    void refusesAnEmptyDirectory() {
+      assertThat(error("--rootfs=", "--", "true")).isEqualTo("--rootfs \"\": needs a host path");
+    }
+  }
+
+  @Nested
+  class BindMounts {
+    @Test
+    void roBindMountsReadOnlyAndBindReadWriteInCommandLineOrder() throws Exception {
+      CliOptions options = parse("--ro-bind", "/srv/data:/data", "--bind", "/srv/out:/out", "--", "true");
+
+      List<Mount> expected = List.of(
+          Mount.bind(Path.of("/srv/data"), "/data", Access.READ_ONLY),
+          Mount.bind(Path.of("/srv/out"), "/out", Access.READ_WRITE));
+      assertThat(options.mounts()).isEqualTo(expected);
+      assertThat(options.toSandbox().mounts()).isEqualTo(expected);
+    }
+
+    @Test
+    void resolvesARelativeSourceAgainstTheCurrentDirectory() throws Exception {
+      assertThat(parse("--ro-bind", "data:/data", "--", "true").mounts())
+          .containsExactly(Mount.bind(CWD.resolve("data"), "/data", Access.READ_ONLY));
+    }
+
+    @Test
+    void needsSourceAndTarget() {
+      assertThat(error("--ro-bind", "/srv/data", "--", "true"))
+          .isEqualTo("--ro-bind /srv/data: expected SRC:DST, e.g. /srv/data:/data");
+      assertThat(error("--bind", ":/data", "--", "true"))
+          .isEqualTo("--bind :/data: expected SRC:DST, e.g. /srv/data:/data");
+      assertThat(error("--bind", "/srv:", "--", "true"))
+          .isEqualTo("--bind /srv:: expected SRC:DST, e.g. /srv/data:/data");
+    }
+
+    @Test
+    void reportsTheApisMessageForABadTarget() {
+      assertThat(error("--ro-bind", "/srv/data:data", "--", "true")).isEqualTo(
+          "--ro-bind /srv/data:data: bind target: \"data\" is not a valid path inside the sandbox: "
+              + "must be absolute (start with /)");
+      assertThat(error("--bind", "/srv/data:/", "--", "true")).isEqualTo(
+          "--bind /srv/data:/: bind target: \"/\" is the root; use rootfs(...) or hostRootfs() to choose it");
+    }
+
+    @Test
+    void reportsTheBuildersMessageForTargetsInConflict() {
+      assertThat(error("--ro-bind", "/a:/data", "--bind", "/b:/data", "--", "true"))
+          .isEqualTo("mount target /data is already used by bind /a -> /data (read-only)");
+      assertThat(error("--bind", "/srv:/tmp/x", "--", "true"))
+          .isEqualTo("bind /srv -> /tmp/x (read-write) conflicts with the standard /tmp mount; drop one of them");
+    }
+  }
+
+  @Nested
+  class Tmpfs {
+    @Test
+    void defaultsTo64MiB() throws Exception {
+      assertThat(parse("--tmpfs", "/scratch", "--", "true").mounts())
+          .containsExactly(Mount.tmpfs("/scratch", DataSize.ofMebibytes(64)));
+      assertThat(CliOptions.DEFAULT_TMPFS_SIZE).isEqualTo(DataSize.parse("64m"));
+    }
+
+    @Test
+    void takesASizeAfterTheLastColon() throws Exception {
+      assertThat(parse("--tmpfs", "/scratch:16m", "--tmpfs", "/a:b:1g", "--", "true").mounts()).containsExactly(
+          Mount.tmpfs("/scratch", DataSize.ofMebibytes(16)),
+          Mount.tmpfs("/a:b", DataSize.ofGibibytes(1)));
+    }
+
+    @Test
+    void reportsTheApisMessageForABadSize() {
+      assertThat(error("--tmpfs", "/scratch:lots", "--", "true"))
+          .isEqualTo("--tmpfs /scratch:lots: not a size: \"lots\" (expected e.g. 4096, 512k, 64m, 1g)");
+      assertThat(error("--tmpfs", "/scratch:0", "--", "true"))
+          .isEqualTo("--tmpfs /scratch:0: tmpfs /scratch: size must be positive, was 0 B");
+    }
+
+    @Test
+    void reportsTheApisMessageForABadTarget() {
+      assertThat(error("--tmpfs", "/a/../b", "--", "true")).isEqualTo("--tmpfs /a/../b: tmpfs target: \"/a/../b\" "
+          + "is not a valid path inside the sandbox: has a \"..\" component (give the normalized path)");
+    }
+  }
+
+  @Nested
+  class TmpSize {
+    @Test
+    void sizesTmp() throws Exception {
+      CliOptions options = parse("--tmp-size", "32m", "--", "true");
+
+      assertThat(options.tmpSize()).contains(DataSize.ofMebibytes(32));
+      assertThat(options.toSandbox().tmpSize()).contains(DataSize.ofMebibytes(32));
+    }
+
+    @Test
+    void sizesTmpWithSharedNetworkToo() throws Exception {
+      assertThat(parse("--share-net", "--tmp-size", "1g", "--", "true").toSandbox().tmpSize())
+          .contains(DataSize.ofGibibytes(1));
+    }
+
+    @Test
+    void reportsTheApisMessages() {
+      assertThat(error("--tmp-size", "big", "--", "true"))
+          .isEqualTo("--tmp-size big: not a size: \"big\" (expected e.g. 4096, 512k, 64m, 1g)");
+      assertThat(error("--tmp-size", "0", "--", "true"))
+          .isEqualTo("--tmp-size 0: mountTmp: size must be positive, was 0 B");
+    }
+  }
+
+  @Nested
+  class Hostname {
+    @Test
+    void setsTheHostname() throws Exception {
+      assertThat(parse("--hostname", "box", "--", "true").toSandbox().hostname()).contains("box");
+    }
+
+    @Test
+    void reportsTheBuildersMessage() {
+      assertThat(error("--hostname", "a b", "--", "true")).isEqualTo(
+          "--hostname \"a b\": hostname \"a b\" may hold only printable ASCII without spaces or /");
+      assertThat(error("--hostname", "", "--", "true"))
+          .isEqualTo("--hostname \"\": hostname \"\" must be 1 to 64 bytes long, was 0");
+    }
+  }
+
+  @Nested
+  class ShareNet {
+    @Test
+    void leavesOutOnlyTheNetworkNamespace() throws Exception {
+      Sandbox sandbox = parse("--share-net", "--", "true").toSandbox();
+
+      assertThat(sandbox.namespaces()).isEqualTo(EnumSet.complementOf(EnumSet.of(Namespace.NETWORK)));
+    }
+
+    @Test
+    void keepsEverythingElseOfTheStrictPreset() throws Exception {
+      Sandbox shared = parse("--share-net", "--", "true").toSandbox();
+      Sandbox strict = parse("--", "true").toSandbox();
+
+      assertThat(shared.rootFilesystem()).isEqualTo(strict.rootFilesystem());
+      assertThat(shared.mountsProc()).isEqualTo(strict.mountsProc()).isTrue();
+      assertThat(shared.mountsDev()).isEqualTo(strict.mountsDev()).isTrue();
+      assertThat(shared.tmpSize()).isEqualTo(strict.tmpSize());
+      assertThat(shared.mounts()).isEqualTo(strict.mounts());
+      // describe() differs in exactly the network line.
+      assertThat(shared.describe().replace(Namespace.NETWORK.whenNotApplied(), Namespace.NETWORK.whenApplied())
+          .replace("  [ ] network", "  [x] network")).isEqualTo(strict.describe());
+    }
+
+    @Test
+    void combinesWithEveryOtherOptionAsStrictDoes() throws Exception {
+      String[] rest = {"--rootfs", "/srv/root", "--rootfs-rw", "--ro-bind", "/srv/data:/data",
+          "--tmpfs", "/scratch:8m", "--tmp-size", "16m", "--hostname", "box", "--workdir", "/data",
+          "--wall-time", "2s", "--uid", "1000", "--gid", "100", "--", "true"};
+      Sandbox strict = parse(rest).toSandbox();
+      String[] withShareNet = new String[rest.length + 1];
+      withShareNet[0] = "--share-net";
+      System.arraycopy(rest, 0, withShareNet, 1, rest.length);
+      Sandbox shared = parse(withShareNet).toSandbox();
+
+      assertThat(shared.namespaces()).doesNotContain(Namespace.NETWORK);
+      assertThat(shared.rootFilesystem()).isEqualTo(strict.rootFilesystem())
+          .contains(RootFilesystem.directory(Path.of("/srv/root"), Access.READ_WRITE));
+      assertThat(shared.mounts()).isEqualTo(strict.mounts()).hasSize(2);
+      assertThat(shared.tmpSize()).isEqualTo(strict.tmpSize()).contains(DataSize.ofMebibytes(16));
+      assertThat(shared.hostname()).isEqualTo(strict.hostname()).contains("box");
+      assertThat(shared.workingDirectory()).isEqualTo(strict.workingDirectory()).isEqualTo("/data");
+      assertThat(shared.wallTimeLimit()).isEqualTo(strict.wallTimeLimit()).contains(Duration.ofSeconds(2));
+      assertThat(shared.runAsUid()).isEqualTo(strict.runAsUid()).hasValue(1000);
+      assertThat(shared.runAsGid()).isEqualTo(strict.runAsGid()).hasValue(100);
+    }
+  }
+
+  @Nested
+  class Workdir {
+    @Test
+    void setsTheWorkingDirectoryOfTheSandbox() throws Exception {
+      CliOptions options = parse("--workdir", "/tmp", "--", "pwd");
+
+      assertThat(options.workingDirectory()).contains("/tmp");
+      assertThat(options.toSandbox().workingDirectory()).isEqualTo("/tmp");
+    }
+
+    @Test
+    void reportsTheBuildersMessage() {
+      assertThat(error("--workdir", "tmp", "--", "pwd")).isEqualTo("--workdir tmp: workingDirectory: \"tmp\" "
+          + "is not a valid path inside the sandbox: must be absolute (start with /)");
+    }
+  }
+
+  @Nested
+  class Env {
+    @Test
+    void setsVariablesInOrderAndALaterOneWins() throws Exception {
+      CliOptions options = parse("--env", "B=2", "--env", "A=x=y", "--env", "B=3", "--env", "EMPTY=", "--", "env");
+
+      assertThat(options.environment()).containsExactly(
+          Map.entry("B", "3"), Map.entry("A", "x=y"), Map.entry("EMPTY", ""));
+      assertThat(options.newCommand().environment()).isEqualTo(options.environment());
+    }
+
+    @Test
+    void needsNameEqualsValue() {
+      assertThat(error("--env", "PATH", "--", "env")).isEqualTo("--env PATH: expected NAME=VALUE");
+    }
+
+    @Test
+    void reportsTheCommandsMessageForABadName() {
+      assertThat(error("--env", "=x", "--", "env"))
+          .isEqualTo("--env =x: environment variable name \"\" must be non-empty, without = or NUL");
+    }
+
+    @Test
+    void isImmutable() throws Exception {
+      Map<String, String> environment = parse("--env", "A=1", "--", "env").environment();
+
+      assertThatThrownBy(() -> environment.put("B", "2")).isInstanceOf(UnsupportedOperationException.class);
+    }
+  }
+
+  @Nested
+  class WallTime {
+    @Test
+    void setsTheLimit() throws Exception {
+      CliOptions options = parse("--wall-time", "1.5s", "--", "true");
+
+      assertThat(options.wallTimeLimit()).contains(Duration.ofMillis(1500));
+      assertThat(options.toSandbox().wallTimeLimit()).contains(Duration.ofMillis(1500));
+    }
+
+    @Test
+    void reportsTheParsersMessage() {
+      assertThat(error("--wall-time", "10", "--", "true"))
+          .isEqualTo("--wall-time 10: not a duration: \"10\" (give a unit: ns, us, ms, s, m or h)");
+    }
+
+    @Test
+    void reportsTheBuildersMessage() {
+      assertThat(error("--wall-time", "0s", "--", "true"))
+          .isEqualTo("--wall-time 0s: wallTimeLimit must be positive, was PT0S");
+      assertThat(error("--wall-time", "999ns", "--", "true"))
+          .isEqualTo("--wall-time 999ns: wallTimeLimit must be at least 1 microsecond, was PT0.000000999S");
+      assertThat(error("--wall-time", "366d", "--", "true")).startsWith("--wall-time 366d: not a duration");
+      assertThat(error("--wall-time", "8785h", "--", "true"))
+          .isEqualTo("--wall-time 8785h: wallTimeLimit must be at most 365 days, was PT8785H");
+    }
+  }
+
+  @Nested
+  class RunAs {
+    @Test
+    void runsAsUidAndGid() throws Exception {
+      CliOptions options = parse("--uid", "1000", "--gid", "100", "--", "id");
+      Sandbox sandbox = options.toSandbox();
+
+      assertThat(options.uid()).hasValue(1000);
+      assertThat(options.gid()).hasValue(100);
+      assertThat(sandbox.runAsUid()).hasValue(1000);
+      assertThat(sandbox.runAsGid()).hasValue(100);
+    }
+
+    @Test
+    void needsBoth() {
+      assertThat(error("--uid", "1000", "--", "id")).isEqualTo("--uid and --gid go together: give both or neither");
+      assertThat(error("--gid", "1000", "--", "id")).isEqualTo("--uid and --gid go together: give both or neither");
+    }
+
+    @Test
+    void needsNumbers() {
+      assertThat(error("--uid", "root", "--gid", "0", "--", "id")).isEqualTo("--uid root: not a number");
+      assertThat(error("--uid", "0", "--gid", "wheel", "--", "id")).isEqualTo("--gid wheel: not a number");
+    }
+
+    @Test
+    void reportsTheBuildersMessageForAnIdOutOfRange() {
+      assertThat(error("--uid", "-1", "--gid", "0", "--", "id"))
+          .isEqualTo("--uid -1: runAs: uid -1 out of range 0..4294967294");
+      assertThat(error("--uid", "0", "--gid", "4294967295", "--", "id"))
+          .isEqualTo("--gid 4294967295: runAs: gid 4294967295 out of range 0..4294967294");
+    }
+  }
+
+  @Nested
+  class Outputs {
+    @Test
+    void resultJsonIsResolvedAgainstTheCurrentDirectory() throws Exception {
+      assertThat(parse("--result-json", "out/result.json", "--", "true").resultJson())
+          .contains(CWD.resolve("out/result.json"));
+      assertThat(parse("--result-json", "/tmp/r.json", "--", "true").resultJson()).contains(Path.of("/tmp/r.json"));
+    }
+
+    @Test
+    void printPlanAndDescribeAreFlags() throws Exception {
+      CliOptions options = parse("--print-plan", "--describe", "--", "true");
+
+      assertThat(options.printPlan()).isTrue();
+      assertThat(options.describe()).isTrue();
+    }
+
+    @Test
+    void describeNeedsNoCommand() throws Exception {
+      CliOptions options = parse("--describe", "--share-net");
+
+      assertThat(options.command()).isEmpty();
+      assertThat(options.toSandbox().describe()).contains("[ ] network namespace");
+      assertThatThrownBy(options::newCommand).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void printPlanNeedsACommand() {
+      assertThat(error("--print-plan")).startsWith("run needs a command");
+    }
+  }
+
+  @Test
+  void optionsAreImmutable() throws Exception {
+    CliOptions options = parse("--ro-bind", "/a:/a", "--", "true", "x");
+
+    assertThatThrownBy(() -> options.mounts().clear()).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> options.command().clear()).isInstanceOf(UnsupportedOperationException.class);
+  }
+
+  @Test
+  void theCallersArrayMayChangeAfterParsing() throws Exception {
+    String[] args = {"--", "true", "x"};
+    CliOptions options = CliOptions.parse(args);
+    args[1] = "false";
+
+    assertThat(options.command()).containsExactly("true", "x");
+  }
+}

@@ -1,0 +1,134 @@
+package org.sandbox4j.examples.cli;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.sandbox4j.DataSize;
+import org.sandbox4j.Sandbox;
+
+/** The CLI's answers that need no sandbox: help, version, usage errors, --describe. */
+class MainTest {
+  /** What one call of {@link Main#execute} returned and printed. */
+  private record Outcome(int status, String out, String err) {}
+
+  private static Outcome execute(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int status = Main.execute(args, new PrintStream(out, true, UTF_8), new PrintStream(err, true, UTF_8));
+    return new Outcome(status, out.toString(UTF_8), err.toString(UTF_8));
+  }
+
+  @Test
+  void helpGoesToStdout() {
+    for (String[] args : new String[][] {{"--help"}, {"help"}, {"-h"}, {"run", "--help"}, {"run", "-h"}}) {
+      Outcome outcome = execute(args);
+
+      assertThat(outcome.status()).isZero();
+      assertThat(outcome.out()).isEqualTo(Main.HELP);
+      assertThat(outcome.err()).isEmpty();
+    }
+  }
+
+  @Test
+  void helpNamesEveryOptionAndTheExitStatuses() {
+    for (String option : new String[] {"--rootfs DIR", "--rootfs-rw", "--ro-bind SRC:DST", "--bind SRC:DST",
+        "--tmpfs DST[:SIZE]", "--tmp-size SIZE", "--hostname NAME", "--share-net", "--workdir DIR",
+        "--env NAME=VALUE", "--wall-time DURATION", "--uid N --gid N", "--result-json FILE", "--print-plan",
+        "--describe", "--version"}) {
+      assertThat(Main.HELP).contains(option);
+    }
+    assertThat(Main.HELP).contains("\n  127   the sandbox could not be launched").contains("\n  2     a bad command line");
+  }
+
+  @Test
+  void helpStatesTheLibrarysDefaults() {
+    assertThat(Sandbox.DEFAULT_TMP_SIZE).isEqualTo(DataSize.parse("128m"));
+    assertThat(Main.HELP).contains("(default 128m)").contains("a 128 MiB tmpfs at /tmp");
+    assertThat(CliOptions.DEFAULT_TMPFS_SIZE).isEqualTo(DataSize.parse("64m"));
+    assertThat(Main.HELP).contains("default 64m");
+  }
+
+  @Test
+  void helpFitsIntoEightyColumns() {
+    assertThat(Main.HELP.lines()).allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(80));
+  }
+
+  @Test
+  void versionIsTheMavenVersion() {
+    Outcome outcome = execute("--version");
+
+    assertThat(outcome.status()).isZero();
+    assertThat(outcome.out()).matches("sandbox4j \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?\n");
+  }
+
+  @Test
+  void noArgumentsIsAUsageError() {
+    Outcome outcome = execute();
+
+    assertThat(outcome.status()).isEqualTo(2);
+    assertThat(outcome.err()).isEqualTo(
+        "sandbox4j: no command: sandbox4j run [options] -- COMMAND [ARGS...] (see sandbox4j --help)\n");
+  }
+
+  @Test
+  void anUnknownCommandIsAUsageError() {
+    Outcome outcome = execute("exec", "--", "true");
+
+    assertThat(outcome.status()).isEqualTo(2);
+    assertThat(outcome.err()).isEqualTo("sandbox4j: unknown command \"exec\" (see sandbox4j --help)\n");
+  }
+
+  static Stream<Arguments> badCommandLines() {
+    return Stream.of(
+        Arguments.of(new String[] {"run"}, "run needs a command"),
+        Arguments.of(new String[] {"run", "--nope", "--", "true"}, "unknown option --nope"),
+        Arguments.of(new String[] {"run", "--rootfs"}, "--rootfs needs a value"),
+        Arguments.of(new String[] {"run", "--rootfs-rw", "--", "true"}, "--rootfs-rw needs --rootfs DIR"),
+        Arguments.of(new String[] {"run", "--ro-bind", "/a", "--", "true"}, "--ro-bind /a: expected SRC:DST"),
+        Arguments.of(new String[] {"run", "--bind", "/a:b", "--", "true"}, "--bind /a:b: bind target: \"b\""),
+        Arguments.of(new String[] {"run", "--tmpfs", "/s:1x", "--", "true"}, "--tmpfs /s:1x: not a size: \"1x\""),
+        Arguments.of(new String[] {"run", "--tmp-size", "0", "--", "true"}, "--tmp-size 0: mountTmp: size"),
+        Arguments.of(new String[] {"run", "--hostname", "a/b", "--", "true"}, "--hostname a/b: hostname \"a/b\""),
+        Arguments.of(new String[] {"run", "--share-net=1", "--", "true"}, "--share-net takes no value"),
+        Arguments.of(new String[] {"run", "--workdir", "x", "--", "true"}, "--workdir x: workingDirectory: \"x\""),
+        Arguments.of(new String[] {"run", "--env", "X", "--", "true"}, "--env X: expected NAME=VALUE"),
+        Arguments.of(new String[] {"run", "--wall-time", "1", "--", "true"}, "--wall-time 1: not a duration"),
+        Arguments.of(new String[] {"run", "--uid", "x", "--gid", "0", "--", "id"}, "--uid x: not a number"),
+        Arguments.of(new String[] {"run", "--uid", "0", "--gid", "-5", "--", "id"}, "--gid -5: runAs: gid -5"),
+        Arguments.of(new String[] {"run", "--uid", "0", "--", "id"}, "--uid and --gid go together"),
+        Arguments.of(new String[] {"run", "--result-json", "", "--", "true"}, "--result-json \"\": needs a host path"),
+        Arguments.of(new String[] {"run", "--print-plan"}, "run needs a command"),
+        Arguments.of(new String[] {"run", "--describe=yes"}, "--describe takes no value"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("badCommandLines")
+  void aBadCommandLineExitsWithTwoAndOneLineNamingTheOptionAndValue(String[] args, String message) {
+    Outcome outcome = execute(args);
+
+    assertThat(outcome.status()).isEqualTo(ExitCodes.USAGE).isEqualTo(2);
+    assertThat(outcome.err()).startsWith("sandbox4j: " + message).endsWith("\n");
+    assertThat(outcome.err().lines()).hasSize(1);
+    assertThat(outcome.out()).isEmpty();
+  }
+
+  @Test
+  void describePrintsTheIsolationToStdoutAndRunsNothing() {
+    Outcome outcome = execute("run", "--describe", "--share-net", "--wall-time", "2s");
+
+    assertThat(outcome.status()).isZero();
+    assertThat(outcome.out())
+        .startsWith("sandbox4j isolation:\n")
+        .contains("  [ ] network namespace")
+        .contains("  [x] PID namespace")
+        .contains("  [x] wall-time limit: PT2S");
+    assertThat(outcome.err()).isEmpty();
+  }
+}

@@ -1,0 +1,86 @@
+package org.sandbox4j.examples.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.sandbox4j.SandboxLaunchException;
+import org.sandbox4j.SandboxResult;
+import org.sandbox4j.Termination;
+
+class ResultJsonTest {
+  @Test
+  void writesTheResultOnOneLineWithKeysInOrder() {
+    SandboxResult result = SandboxResult.builder(Termination.EXITED).exitCode(3).wallTimeMicros(1843).build();
+
+    assertThat(ResultJson.of(result))
+        .isEqualTo("{\"termination\":\"EXITED\",\"exitCode\":3,\"signal\":0,\"wallTimeMicros\":1843}");
+  }
+
+  @Test
+  void writesASignalAndItsShellStyleExitCode() {
+    SandboxResult result = SandboxResult.builder(Termination.WALL_TIME_LIMIT)
+        .exitCode(137).signal(9).wallTimeMicros(1_000_412).build();
+
+    assertThat(ResultJson.of(result)).isEqualTo(
+        "{\"termination\":\"WALL_TIME_LIMIT\",\"exitCode\":137,\"signal\":9,\"wallTimeMicros\":1000412}");
+  }
+
+  @Test
+  void writesALaunchFailureAsSetupFailedWithWhereItFailed() {
+    SandboxLaunchException failure =
+        new SandboxLaunchException("execve", "/usr/bin/python3", 2, "ENOENT", "not found inside the sandbox");
+
+    assertThat(ResultJson.ofLaunchFailure(failure)).isEqualTo("{\"termination\":\"SETUP_FAILED\","
+        + "\"exitCode\":127,\"signal\":0,\"wallTimeMicros\":0,"
+        + "\"stage\":\"execve\",\"path\":\"/usr/bin/python3\",\"errno\":\"ENOENT\","
+        + "\"detail\":\"not found inside the sandbox\"}");
+  }
+
+  @Test
+  void writesEmptyStringsWhereTheFailureHasNoPathOrErrno() {
+    SandboxLaunchException failure =
+        new SandboxLaunchException("provider", "", 0, "", "no sandbox provider on the class path");
+
+    assertThat(ResultJson.ofLaunchFailure(failure))
+        .contains("\"stage\":\"provider\",\"path\":\"\",\"errno\":\"\",\"detail\":\"no sandbox provider");
+  }
+
+  @Test
+  void escapesQuotesAndBackslashes() {
+    assertThat(ResultJson.escape("say \"hi\" C:\\dir")).isEqualTo("say \\\"hi\\\" C:\\\\dir");
+  }
+
+  @Test
+  void escapesEveryControlCharacterAsUnicode() {
+    assertThat(ResultJson.escape("a\nb\tc\rd\u0000e\u001f")).isEqualTo(
+        "a\\u000ab\\u0009c\\u000dd\\u0000e\\u001f");
+    for (char c = 0; c < 0x20; c++) {
+      assertThat(ResultJson.escape(String.valueOf(c))).isEqualTo(String.format("\\u%04x", (int) c));
+    }
+  }
+
+  @Test
+  void leavesOtherCharactersAsTheyAre() {
+    assertThat(ResultJson.escape("/tmp/ünïcødé 😀 \u007f ' ")).isEqualTo("/tmp/ünïcødé 😀 \u007f ' ");
+  }
+
+  @Test
+  void escapesLoneSurrogatesSoTheOutputStaysValidJson() {
+    assertThat(ResultJson.escape("x\ud800y")).isEqualTo("x\\ud800y");
+    assertThat(ResultJson.escape("\udc00")).isEqualTo("\\udc00");
+    assertThat(ResultJson.escape("\ud83d")).isEqualTo("\\ud83d");
+  }
+
+  @Test
+  void escapesStringsInsideTheObject() {
+    SandboxLaunchException failure =
+        new SandboxLaunchException("bind", "/da\"ta\n", 13, "EACCES", "permission denied");
+
+    assertThat(ResultJson.ofLaunchFailure(failure)).contains("\"path\":\"/da\\\"ta\\u000a\"");
+  }
+
+  @Test
+  void quotesAString() {
+    assertThat(ResultJson.quote("a\"b")).isEqualTo("\"a\\\"b\"");
+  }
+}
