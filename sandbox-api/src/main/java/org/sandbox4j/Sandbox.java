@@ -33,6 +33,9 @@ import java.util.Set;
  * the PID namespace. {@link #describe()} states, in words, what is and is not applied.
  */
 public final class Sandbox {
+  /** The hostname of a sandbox with a UTS namespace when {@link Builder#hostname} is not given. */
+  public static final String DEFAULT_HOSTNAME = "sandbox";
+
   /** The size of {@code /tmp} when {@link Builder#mountTmp()} is given no size. */
   public static final DataSize DEFAULT_TMP_SIZE = DataSize.ofMebibytes(128);
 
@@ -51,14 +54,14 @@ public final class Sandbox {
   private final Long runAsGid;
 
   private Sandbox(Builder b, Set<Namespace> namespaces, RootFilesystem root, boolean proc, boolean dev,
-      DataSize tmpSize) {
+      DataSize tmpSize, String hostname) {
     this.namespaces = Sets.immutableEnumSet(namespaces);
     this.root = root;
     this.mounts = ImmutableList.copyOf(b.mounts);
     this.proc = proc;
     this.dev = dev;
     this.tmpSize = tmpSize;
-    this.hostname = b.hostname;
+    this.hostname = hostname;
     this.workingDirectory = b.workingDirectory == null ? "/" : b.workingDirectory;
     this.wallTimeLimit = b.wallTimeLimit;
     this.uidMappings = ImmutableList.copyOf(b.uidMappings);
@@ -262,6 +265,7 @@ public final class Sandbox {
       return namespace(Namespace.MOUNT);
     }
 
+    /** A UTS namespace: the hostname is {@link #DEFAULT_HOSTNAME} unless {@link #hostname} sets one. */
     public Builder utsNamespace() {
       return namespace(Namespace.UTS);
     }
@@ -486,7 +490,10 @@ public final class Sandbox {
               "runAs gid %s is not mapped by the gid mappings %s", runAsGid, gidMappings);
         }
       }
-      return new Sandbox(this, effective, effectiveRoot, proc, dev, tmpSize);
+      // A UTS namespace starts as a copy of the host's names: without a chosen hostname
+      // the program would still read the host's. It gets a neutral one instead.
+      String effectiveHostname = hostname == null && effective.contains(Namespace.UTS) ? DEFAULT_HOSTNAME : hostname;
+      return new Sandbox(this, effective, effectiveRoot, proc, dev, tmpSize, effectiveHostname);
     }
 
     /** An option that needs a namespace turns it on, unless the caller chose to share it. */

@@ -178,4 +178,12 @@ class SandboxBuilderTest {
     assertThat(text).contains("hostname: judge").contains("working directory: /tmp")
         .contains("runs as uid 1000, gid 100 inside the user namespace");
   }
+
+  @Test
+  void aUtsNamespaceHidesTheHostsNameByDefault() {
+    assertThat(Sandbox.builder().utsNamespace().build().hostname()).contains(Sandbox.DEFAULT_HOSTNAME);
+    assertThat(Sandbox.builder().strict().build().describe()).contains("hostname: sandbox");
+    assertThat(Sandbox.builder().build().hostname()).isEmpty();
+    assertThat(Sandbox.builder().hostname("judge").build().hostname()).contains("judge");
+  }
 }

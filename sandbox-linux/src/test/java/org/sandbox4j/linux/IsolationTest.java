@@ -37,6 +37,10 @@ class IsolationTest {
     CompletedRun run = sh(STRICT, "hostname; cat /etc/hostname");
     assertThat(run.stdout()).isEqualTo("judge\njudge\n");
     assertThat(Files.readString(Path.of("/proc/sys/kernel/hostname")).trim()).isNotEqualTo("judge");
+    // Without a chosen name the host's own does not leak in.
+    String host = Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+    CompletedRun unnamed = sh(Sandbox.builder().strict().build(), "hostname");
+    assertThat(unnamed.stdout().trim()).isEqualTo(Sandbox.DEFAULT_HOSTNAME).isNotEqualTo(host);
   }
 
   @Test

@@ -69,7 +69,7 @@ class CliOptionsTest {
       assertThat(options.describe()).isFalse();
       assertThat(options.helpRequested()).isFalse();
       Sandbox sandbox = options.toSandbox();
-      assertThat(sandbox.hostname()).isEmpty();
+      assertThat(sandbox.hostname()).contains(Sandbox.DEFAULT_HOSTNAME); // not the host's name
       assertThat(sandbox.workingDirectory()).isEqualTo("/");
       assertThat(sandbox.wallTimeLimit()).isEmpty();
       assertThat(sandbox.runAsUid()).isEmpty();
