@@ -101,15 +101,15 @@ final class HelperProcess implements ProcessControl {
         helperPid = pid.intValue();
         if (stdinPipe != null) {
           parentEnds.add(stdinPipe[1]);
-          stdin = new BufferedOutputStream(reopenOutput(stdinPipe[1]));
+          stdin = new BufferedOutputStream(reopen(stdinPipe[1], FileOutputStream::new));
         }
         if (stdoutPipe != null) {
           parentEnds.add(stdoutPipe[0]);
-          stdout = new BufferedInputStream(reopenInput(stdoutPipe[0]));
+          stdout = new BufferedInputStream(reopen(stdoutPipe[0], FileInputStream::new));
         }
         if (stderrPipe != null) {
           parentEnds.add(stderrPipe[0]);
-          stderr = new BufferedInputStream(reopenInput(stderrPipe[0]));
+          stderr = new BufferedInputStream(reopen(stderrPipe[0], FileInputStream::new));
         }
       } finally {
         libc.posix_spawn_file_actions_destroy(actions);
@@ -213,27 +213,23 @@ final class HelperProcess implements ProcessControl {
     }
   }
 
-  /**
-   * A real {@link FileInputStream} on a pipe end: opening {@code /proc/self/fd/N} of a pipe
-   * opens the same pipe again, and the JDK then owns closing it.
-   */
-  private InputStream reopenInput(int fd) throws SandboxLaunchException {
-    try {
-      FileInputStream in = new FileInputStream("/proc/self/fd/" + fd);
-      libc.close(fd);
-      return in;
-    } catch (IOException e) {
-      throw new SandboxLaunchException("open stdio pipe", "/proc/self/fd/" + fd, 0, "", e.toString(), e);
-    }
+  /** Opens a stream on a path; {@code FileInputStream::new} or {@code FileOutputStream::new}. */
+  private interface StreamOpener<T extends Closeable> {
+    T open(String path) throws IOException;
   }
 
-  private OutputStream reopenOutput(int fd) throws SandboxLaunchException {
+  /**
+   * A real JDK stream on a pipe end: opening {@code /proc/self/fd/N} of a pipe opens the
+   * same pipe again, and the JDK then owns closing it; {@code N} itself is closed here.
+   */
+  private <T extends Closeable> T reopen(int fd, StreamOpener<T> opener) throws SandboxLaunchException {
+    String path = "/proc/self/fd/" + fd;
     try {
-      FileOutputStream out = new FileOutputStream("/proc/self/fd/" + fd);
+      T stream = opener.open(path);
       libc.close(fd);
-      return out;
+      return stream;
     } catch (IOException e) {
-      throw new SandboxLaunchException("open stdio pipe", "/proc/self/fd/" + fd, 0, "", e.toString(), e);
+      throw new SandboxLaunchException("open stdio pipe", path, 0, "", e.toString(), e);
     }
   }
 
