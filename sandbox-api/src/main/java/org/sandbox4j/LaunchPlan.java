@@ -37,6 +37,7 @@ public final class LaunchPlan {
   private final Redirect stderr;
   private final boolean redirectErrorStream;
   private final Duration wallTimeLimit;
+  private final ResourceLimits limits;
 
   private LaunchPlan(Builder b) {
     this.namespaces = Sets.immutableEnumSet(b.namespaces);
@@ -54,6 +55,7 @@ public final class LaunchPlan {
     this.stderr = b.stderr;
     this.redirectErrorStream = b.redirectErrorStream;
     this.wallTimeLimit = b.wallTimeLimit;
+    this.limits = b.limits;
   }
 
   /** For providers: assembles a plan. */
@@ -127,6 +129,11 @@ public final class LaunchPlan {
     return Optional.ofNullable(wallTimeLimit);
   }
 
+  /** Resource limits; the run's cgroup is created for them at launch. */
+  public ResourceLimits limits() {
+    return limits;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof LaunchPlan)) {
@@ -139,13 +146,14 @@ public final class LaunchPlan {
         && mountSteps.equals(p.mountSteps) && workingDirectory.equals(p.workingDirectory)
         && command.equals(p.command) && environment.equals(p.environment)
         && stdin.equals(p.stdin) && stdout.equals(p.stdout) && stderr.equals(p.stderr)
-        && redirectErrorStream == p.redirectErrorStream && Objects.equals(wallTimeLimit, p.wallTimeLimit);
+        && redirectErrorStream == p.redirectErrorStream && Objects.equals(wallTimeLimit, p.wallTimeLimit)
+        && limits.equals(p.limits);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(namespaces, uidMappings, gidMappings, runAsUid, runAsGid, hostname, mountSteps,
-        workingDirectory, command, environment, stdin, stdout, stderr, redirectErrorStream, wallTimeLimit);
+        workingDirectory, command, environment, stdin, stdout, stderr, redirectErrorStream, wallTimeLimit, limits);
   }
 
   /** The plan for people, one fact per line. */
@@ -174,6 +182,9 @@ public final class LaunchPlan {
     s.append("  stdin: ").append(stdin).append(", stdout: ").append(stdout).append(", stderr: ")
         .append(redirectErrorStream ? "to stdout" : stderr).append('\n');
     s.append("  wall-time limit: ").append(wallTimeLimit == null ? "none" : wallTimeLimit).append('\n');
+    for (String limit : limits.describe()) {
+      s.append("  limit: ").append(limit).append('\n');
+    }
     return s.toString();
   }
 
@@ -194,6 +205,7 @@ public final class LaunchPlan {
     private Redirect stderr = Redirect.PIPE;
     private boolean redirectErrorStream;
     private Duration wallTimeLimit;
+    private ResourceLimits limits = new ResourceLimits.Builder().build();
 
     private Builder() {}
 
@@ -255,6 +267,11 @@ public final class LaunchPlan {
 
     public Builder wallTimeLimit(Duration value) {
       wallTimeLimit = value;
+      return this;
+    }
+
+    public Builder limits(ResourceLimits value) {
+      limits = requireNonNull(value);
       return this;
     }
 

@@ -11,6 +11,17 @@ final class Providers {
 
   private Providers() {}
 
+  /** Lets the host's provider check a new policy; without a provider there is nothing to check against. */
+  static void validate(Sandbox sandbox) {
+    SandboxProvider provider;
+    try {
+      provider = get();
+    } catch (SandboxLaunchException noProvider) {
+      return; // start() reports it
+    }
+    provider.validate(sandbox);
+  }
+
   static SandboxProvider get() throws SandboxLaunchException {
     SandboxProvider provider = cached;
     if (provider != null) {

@@ -52,6 +52,7 @@ public final class Sandbox {
   private final List<IdMapping> gidMappings;
   private final Long runAsUid;
   private final Long runAsGid;
+  private final ResourceLimits limits;
 
   private Sandbox(Builder b, Set<Namespace> namespaces, RootFilesystem root, boolean proc, boolean dev,
       DataSize tmpSize, String hostname) {
@@ -68,6 +69,7 @@ public final class Sandbox {
     this.gidMappings = ImmutableList.copyOf(b.gidMappings);
     this.runAsUid = b.runAsUid;
     this.runAsGid = b.runAsGid;
+    this.limits = b.limits.build();
   }
 
   public static Builder builder() {
@@ -151,6 +153,11 @@ public final class Sandbox {
     return runAsGid == null ? OptionalLong.empty() : OptionalLong.of(runAsGid);
   }
 
+  /** Memory, CPU, pids, I/O, CPU-time, output and per-process limits. */
+  public ResourceLimits limits() {
+    return limits;
+  }
+
   /**
    * What this sandbox isolates and what it does not, one line each, in words. Lines of
    * isolation that is not applied start with {@code [ ]} and say what the program can do.
@@ -175,6 +182,12 @@ public final class Sandbox {
     }
     s.append(wallTimeLimit != null ? "  [x] wall-time limit: " + wallTimeLimit : "  [ ] wall-time limit: none")
         .append('\n');
+    if (!limits.needsCgroup()) {
+      s.append("  [ ] resource limits: none on memory, CPU, pids or I/O\n");
+    }
+    for (String limit : limits.describe()) {
+      s.append("  [x] ").append(limit).append('\n');
+    }
     if (hostname != null) {
       s.append("      hostname: ").append(hostname).append('\n');
     }
@@ -213,6 +226,7 @@ public final class Sandbox {
     private final List<IdMapping> gidMappings = new ArrayList<>();
     private Long runAsUid;
     private Long runAsGid;
+    private final ResourceLimits.Builder limits = new ResourceLimits.Builder();
 
     private Builder() {}
 
@@ -444,6 +458,124 @@ public final class Sandbox {
     }
 
     /**
+     * Limits the memory of all the sandbox's processes together (cgroup); at least 1 MiB.
+     * The OOM killer then acts inside the sandbox only, and the result says
+     * {@link Termination#MEMORY_LIMIT}. Swap is off unless {@link #swapLimit} allows it.
+     */
+    public Builder memoryLimit(DataSize limit) {
+      limits.memory(limit);
+      return this;
+    }
+
+    /** Memory the kernel reclaims from the sandbox first when the host runs short. */
+    public Builder memorySoftLimit(DataSize limit) {
+      limits.memorySoft(limit);
+      return this;
+    }
+
+    /** Swap the sandbox may use besides {@link #memoryLimit}; 0 by default. */
+    public Builder swapLimit(DataSize limit) {
+      limits.swap(limit);
+      return this;
+    }
+
+    /**
+     * CPU bandwidth: {@code quota} of CPU time per {@link #cpuPeriod} (100 ms by default),
+     * over all CPUs, e.g. 20 ms per 100 ms is 20% of one CPU.
+     */
+    public Builder cpuQuota(Duration quota) {
+      limits.cpuQuota(quota);
+      return this;
+    }
+
+    /** The period of {@link #cpuQuota} or {@link #cpus}, 1 ms to 1 s. */
+    public Builder cpuPeriod(Duration period) {
+      limits.cpuPeriod(period);
+      return this;
+    }
+
+    /** CPU bandwidth as a number of CPUs, e.g. 0.5 or 1.5: the quota is that many periods. */
+    public Builder cpus(double cpus) {
+      limits.cpus(cpus);
+      return this;
+    }
+
+    /** The CPUs the sandbox may run on, in the kernel's list format, e.g. {@code 0} or {@code 0-3,8}. */
+    public Builder cpuset(String cpus) {
+      limits.cpuset(cpus);
+      return this;
+    }
+
+    /** The memory nodes the sandbox may allocate on, e.g. {@code 0}. */
+    public Builder memoryNodes(String nodes) {
+      limits.memoryNodes(nodes);
+      return this;
+    }
+
+    /** Most processes and threads alive at once: a fork bomb ends as a result, not a hung host. */
+    public Builder pidsLimit(int pids) {
+      limits.pids(pids);
+      return this;
+    }
+
+    /** Caps block I/O to one device. */
+    public Builder ioThrottle(IoThrottle throttle) {
+      limits.io(throttle);
+      return this;
+    }
+
+    /** Caps the bytes per second the sandbox reads from the block device {@code device}. */
+    public Builder ioReadBandwidth(Path device, DataSize perSecond) {
+      return ioThrottle(IoThrottle.of(device, IoThrottle.Kind.READ_BYTES_PER_SECOND, perSecond.toBytes()));
+    }
+
+    /** Caps the bytes per second the sandbox writes to the block device {@code device}. */
+    public Builder ioWriteBandwidth(Path device, DataSize perSecond) {
+      return ioThrottle(IoThrottle.of(device, IoThrottle.Kind.WRITE_BYTES_PER_SECOND, perSecond.toBytes()));
+    }
+
+    /** Caps the read operations per second on the block device {@code device}. */
+    public Builder ioReadIops(Path device, long perSecond) {
+      return ioThrottle(IoThrottle.of(device, IoThrottle.Kind.READ_IOPS, perSecond));
+    }
+
+    /** Caps the write operations per second on the block device {@code device}. */
+    public Builder ioWriteIops(Path device, long perSecond) {
+      return ioThrottle(IoThrottle.of(device, IoThrottle.Kind.WRITE_IOPS, perSecond));
+    }
+
+    /**
+     * Kills the sandbox when all its processes together have used this much CPU time; the
+     * helper checks the cgroup's own counter at the earliest moment the limit could be
+     * reached. The result says {@link Termination#CPU_TIME_LIMIT}.
+     */
+    public Builder cpuTimeLimit(Duration limit) {
+      limits.cpuTime(limit);
+      return this;
+    }
+
+    /**
+     * Stops the program once it has written this much to its stdout and stderr pipes
+     * together; the result says {@link Termination#OUTPUT_LIMIT}. Needs stdout and stderr
+     * as pipes (the default); use {@link Rlimit#FSIZE} for output to files.
+     */
+    public Builder outputLimit(DataSize limit) {
+      limits.output(limit);
+      return this;
+    }
+
+    /** A per-process limit, soft and hard the same; {@link Rlimit#UNLIMITED} for none. */
+    public Builder rlimit(Rlimit resource, long value) {
+      return rlimit(resource, value, value);
+    }
+
+    /** A per-process limit; {@link Rlimit#UNLIMITED} for none. */
+    public Builder rlimit(Rlimit resource, long soft, long hard) {
+      limits.rlimit(resource, soft, hard);
+      return this;
+    }
+
+    /**
      * Checks the options against each other and returns the immutable policy.
      *
      * @throws IllegalStateException when options conflict, naming them
@@ -493,7 +625,9 @@ public final class Sandbox {
       // A UTS namespace starts as a copy of the host's names: without a chosen hostname
       // the program would still read the host's. It gets a neutral one instead.
       String effectiveHostname = hostname == null && effective.contains(Namespace.UTS) ? DEFAULT_HOSTNAME : hostname;
-      return new Sandbox(this, effective, effectiveRoot, proc, dev, tmpSize, effectiveHostname);
+      Sandbox sandbox = new Sandbox(this, effective, effectiveRoot, proc, dev, tmpSize, effectiveHostname);
+      Providers.validate(sandbox); // host facts, e.g. that the cpuset's CPUs exist
+      return sandbox;
     }
 
     /** An option that needs a namespace turns it on, unless the caller chose to share it. */

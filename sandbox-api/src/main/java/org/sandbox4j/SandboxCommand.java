@@ -107,8 +107,11 @@ public final class SandboxCommand {
     return this;
   }
 
-  private static Redirect checkOutput(String option, Redirect redirect) {
+  private Redirect checkOutput(String option, Redirect redirect) {
     requireNonNull(redirect, "redirect");
+    checkArgument(redirect.type() == Redirect.Type.PIPE || sandbox.limits().output().isEmpty(),
+        "%s: %s cannot be counted for the sandbox's outputLimit(%s): keep the pipe, or limit files with "
+            + "rlimit(FSIZE, ...)", option, redirect, sandbox.limits().output().orElse(null));
     checkArgument(redirect.type() != Redirect.Type.READ,
         "%s: %s is an input redirect; use Redirect.to(file) or appendTo(file)", option, redirect);
     return redirect;

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -66,6 +67,14 @@ public final class SandboxProcess extends Process implements AutoCloseable {
   /** Completes with the account of the run once it is over. */
   public CompletableFuture<SandboxResult> onResult() {
     return control.result().thenApply(result -> result);
+  }
+
+  /**
+   * A live snapshot of what the sandbox uses, read from its cgroup now; empty when the run
+   * has no cgroup or is over (then {@link SandboxResult#usage()} has the final account).
+   */
+  public Optional<ResourceUsage> usage() {
+    return control.usage();
   }
 
   /** Waits for the end of the run and returns its account. */

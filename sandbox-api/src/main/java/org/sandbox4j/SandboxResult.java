@@ -5,19 +5,25 @@ import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
-/** The account of one finished run: why it stopped, its status and its wall time. Immutable. */
+/**
+ * The account of one finished run: why it stopped, its status, its wall time and, where the
+ * sandbox had a cgroup, what it used. Immutable.
+ */
 public final class SandboxResult {
   private final Termination termination;
   private final int exitCode;
   private final int signal;
   private final long wallTimeMicros;
+  private final ResourceUsage usage;
 
   private SandboxResult(Builder b) {
     this.termination = b.termination;
     this.exitCode = b.exitCode;
     this.signal = b.signal;
     this.wallTimeMicros = b.wallTimeMicros;
+    this.usage = b.usage;
   }
 
   /** For providers: assembles a result. */
@@ -51,6 +57,14 @@ public final class SandboxResult {
     return Duration.ofNanos(wallTimeMicros * 1000);
   }
 
+  /**
+   * What the sandbox's processes used, from its own cgroup; empty when the run had no
+   * cgroup (none available to this user and no limit that needs one).
+   */
+  public Optional<ResourceUsage> usage() {
+    return Optional.ofNullable(usage);
+  }
+
   /** True when the program exited by itself with status 0. */
   public boolean succeeded() {
     return termination == Termination.EXITED && exitCode == 0;
@@ -63,18 +77,19 @@ public final class SandboxResult {
     }
     SandboxResult r = (SandboxResult) o;
     return termination == r.termination && exitCode == r.exitCode && signal == r.signal
-        && wallTimeMicros == r.wallTimeMicros;
+        && wallTimeMicros == r.wallTimeMicros && Objects.equals(usage, r.usage);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(termination, exitCode, signal, wallTimeMicros);
+    return Objects.hash(termination, exitCode, signal, wallTimeMicros, usage);
   }
 
   @Override
   public String toString() {
     return "SandboxResult{" + termination + ", exitCode=" + exitCode
-        + (signal != 0 ? ", signal=" + signal : "") + ", wallTime=" + wallTimeMicros + "us}";
+        + (signal != 0 ? ", signal=" + signal : "") + ", wallTime=" + wallTimeMicros + "us"
+        + (usage != null ? ", " + usage : "") + "}";
   }
 
   /** Assembles a {@link SandboxResult}. */
@@ -83,6 +98,7 @@ public final class SandboxResult {
     private int exitCode;
     private int signal;
     private long wallTimeMicros;
+    private ResourceUsage usage;
 
     private Builder(Termination termination) {
       this.termination = requireNonNull(termination, "termination");
@@ -103,6 +119,11 @@ public final class SandboxResult {
     public Builder wallTimeMicros(long micros) {
       checkArgument(micros >= 0, "wallTimeMicros must not be negative: %s", micros);
       this.wallTimeMicros = micros;
+      return this;
+    }
+
+    public Builder usage(ResourceUsage value) {
+      usage = value;
       return this;
     }
 

@@ -11,5 +11,11 @@ public enum Termination {
   /** The caller killed the sandbox ({@link SandboxProcess#destroyForcibly()} or close). */
   KILLED,
   /** The sandbox could not be set up; the program never ran. */
-  SETUP_FAILED
+  SETUP_FAILED,
+  /** The CPU time of all the sandbox's processes reached the limit; the helper killed them. */
+  CPU_TIME_LIMIT,
+  /** The kernel's OOM killer killed a process of the sandbox at its memory limit. */
+  MEMORY_LIMIT,
+  /** The program wrote more to stdout and stderr than the output limit allows. */
+  OUTPUT_LIMIT
 }

@@ -2,7 +2,9 @@ package org.sandbox4j.spi;
 
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.sandbox4j.ResourceUsage;
 import org.sandbox4j.SandboxResult;
 
 /** A provider's handle on one running sandbox, wrapped by {@link org.sandbox4j.SandboxProcess}. */
@@ -24,6 +26,9 @@ public interface ProcessControl {
    * completes exceptionally except when the provider itself failed.
    */
   CompletableFuture<SandboxResult> result();
+
+  /** What the sandbox uses now, from its cgroup; empty without one or after the end. */
+  Optional<ResourceUsage> usage();
 
   /** Asks the program to end: SIGTERM, delivered by the sandbox's init. */
   void terminate();

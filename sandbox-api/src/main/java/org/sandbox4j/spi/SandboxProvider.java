@@ -23,6 +23,12 @@ public interface SandboxProvider {
    */
   LaunchPlan plan(Sandbox sandbox, SandboxCommand command) throws SandboxLaunchException;
 
+  /**
+   * Checks a policy against this host when it is built, e.g. that a cpuset names CPUs the
+   * host has; throws {@link IllegalArgumentException} naming the option and the value.
+   */
+  default void validate(Sandbox sandbox) {}
+
   /** Launches a plan; returns once the program runs, or throws naming the failed stage. */
   ProcessControl start(LaunchPlan plan) throws SandboxLaunchException;
 }
