@@ -1,10 +1,11 @@
 /* sandbox4j-helper: supervisor -> init -> target, as described in docs/helper-protocol.md.
  *
  * Processes are created with the raw clone syscall and a NULL stack, i.e. fork semantics
- * plus namespace flags. fork() cannot take the flags, glibc's clone() wants a separate
- * stack and a callback, and clone3 needs a struct for nothing we use. The process is
- * single-threaded and registers no atfork handlers, so skipping glibc's fork bookkeeping
- * is safe; children never call raise()/abort()-style helpers that rely on cached tids. */
+ * plus namespace flags. fork() cannot take the flags and glibc's clone() wants a separate
+ * stack and a callback; raw clone3 is used the same way, only for CLONE_INTO_CGROUP. The
+ * process is single-threaded and registers no atfork handlers, so skipping glibc's fork
+ * bookkeeping is safe; children never call raise()/abort()-style helpers that rely on
+ * cached tids. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <limits.h>
 #include <linux/capability.h>
 #include <linux/magic.h>
+#include <linux/sched.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
@@ -39,7 +41,8 @@
 #include "plan.h"
 
 enum { REC_STARTED = 1, REC_STAGE_ERROR = 2, REC_EXIT = 3, REC_EXEC_OK = 100, REC_TARGET_EXIT = 101 };
-enum { T_EXITED = 1, T_SIGNALED, T_WALL_TIME_LIMIT, T_KILLED, T_SETUP_FAILED };
+enum { T_EXITED = 1, T_SIGNALED, T_WALL_TIME_LIMIT, T_KILLED, T_SETUP_FAILED, T_CPU_TIME_LIMIT,
+       T_OUTPUT_LIMIT };
 #define REC_MAX 1024
 #define PLAN_FD 3
 #define STATUS_FD 4
@@ -49,6 +52,7 @@ static struct plan plan;
 static uint8_t planbuf[PLAN_HEADER_SIZE + PLAN_MAX_BODY];
 static char resolved[PLAN_MAX_MOUNTS][PATH_MAX]; /* bind sources, resolved before pivot_root */
 static int report_fd = STATUS_FD; /* where die() reports: fd 4, the init pipe or the exec pipe */
+static int cgroup_fd[PLAN_MAX_CGROUPS]; /* init: v1 cgroup.procs, or the v2 directory */
 static mode_t saved_umask;
 
 /* ---------- records ---------- */
@@ -124,6 +128,13 @@ static pid_t clone_process(unsigned long flags)
     return (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
 }
 
+/* fork() straight into the cgroup v2 directory dirfd (Linux >= 5.7), like clone_process. */
+static pid_t clone_into_cgroup(int dirfd)
+{
+    struct clone_args a = {.flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)dirfd};
+    return (pid_t)syscall(SYS_clone3, &a, sizeof a);
+}
+
 static ssize_t read_full(int fd, void *buf, size_t len)
 {
     size_t got = 0;
@@ -179,10 +190,10 @@ static uint64_t now_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* The signals the supervisor takes through its signalfd (init: all but SIGUSR1). */
+/* The signals the supervisor takes through its signalfd (init: all but SIGUSR1/SIGUSR2). */
 static void supervisor_signals(sigset_t *set)
 {
-    int sigs[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1};
+    int sigs[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
     sigemptyset(set);
     for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
         sigaddset(set, sigs[i]);
@@ -450,6 +461,51 @@ static void setup_workdir(void)
         die("chdir", plan.workdir, errno == ENOENT ? "working directory does not exist inside the sandbox" : NULL);
 }
 
+/* ---------- init: the run cgroup ---------- */
+
+static const char *cgroup_hint(int err)
+{
+    switch (err) {
+    case ENOENT: return "no such cgroup directory (or no cgroup.procs in it)";
+    case ENOSPC: return "cpuset.cpus/mems of the cgroup are empty";
+    case EBUSY: return "the cgroup has controllers enabled for its children (no internal processes)";
+    case EOPNOTSUPP: return "the cgroup is not a valid domain for processes";
+    case EBADF: return "not a cgroup version-2 directory";
+    default: return errno_hint(err);
+    }
+}
+
+/* Opened before the mount stage, while the host's tree is still visible; the fds stay
+ * valid after pivot_root. */
+static void open_cgroups(void)
+{
+    for (unsigned i = 0; i < plan.n_cgroups; i++) {
+        char path[PBUF];
+        snprintf(path, sizeof path, "%s/cgroup.procs", plan.cgroups[i]);
+        cgroup_fd[i] = plan.cgroup_version == 1 ? open(path, O_WRONLY | O_CLOEXEC)
+                                                : open(plan.cgroups[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (cgroup_fd[i] < 0)
+            die("cgroup", plan.cgroups[i], cgroup_hint(errno));
+    }
+}
+
+/* The version-1 way: the target waits on the go pipe until it is in every run cgroup.
+ * The pid is resolved in the writer's PID namespace, so init writes its own view. */
+static void move_to_cgroups(pid_t target)
+{
+    char pid[16];
+    int len = snprintf(pid, sizeof pid, "%d", (int)target);
+    for (unsigned i = 0; i < plan.n_cgroups; i++)
+        if (write(cgroup_fd[i], pid, (size_t)len) != len)
+            die("cgroup", plan.cgroups[i], cgroup_hint(errno));
+}
+
+static void close_cgroups(void)
+{
+    for (unsigned i = 0; i < plan.n_cgroups; i++)
+        close(cgroup_fd[i]);
+}
+
 /* ---------- target ---------- */
 
 static _Noreturn void exec_failed(const char *path, int err, int exists)
@@ -511,9 +567,35 @@ static _Noreturn void exec_program(void)
     exec_failed(noloader[0] ? noloader : file, ENOENT, noloader[0] != 0);
 }
 
-static _Noreturn void run_target(int exec_fd, pid_t init_pid)
+static void set_rlimits(void)
 {
+    static const char *const names[PLAN_MAX_RLIMITS] = {"CPU", "FSIZE", "DATA", "STACK", "CORE", "RSS",
+        "NPROC", "NOFILE", "MEMLOCK", "AS", "LOCKS", "SIGPENDING", "MSGQUEUE", "NICE", "RTPRIO", "RTTIME"};
+    for (unsigned i = 0; i < plan.n_rlimits; i++) {
+        const struct plan_rlimit *l = &plan.rlimits[i];
+        struct rlimit rl = {l->soft == UINT64_MAX ? RLIM_INFINITY : (rlim_t)l->soft,
+                            l->hard == UINT64_MAX ? RLIM_INFINITY : (rlim_t)l->hard};
+        if (setrlimit((int)l->resource, &rl) < 0) {
+            char detail[128];
+            snprintf(detail, sizeof detail, "cannot set RLIMIT_%s: %s", names[l->resource],
+                     errno == EPERM ? "raising a hard limit needs CAP_SYS_RESOURCE (NOFILE: at most fs.nr_open)"
+                     : strerror(errno));
+            die("setrlimit", "", detail);
+        }
+    }
+}
+
+/* go_fd: read end of the go pipe (-1 when the target is born in its cgroup). */
+static _Noreturn void run_target(int exec_fd, int go_fd, pid_t init_pid)
+{
+    char c;
     report_fd = exec_fd;
+    /* EOF instead of the byte: init died or failed to move us; init reports that. */
+    if (go_fd >= 0 && read_full(go_fd, &c, 1) != 1)
+        _exit(1);
+    /* Now in the run cgroup, so the new namespace is rooted there; init did not unshare. */
+    if (plan.n_cgroups && (plan.namespaces & NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+        die("cgroup namespace", "", NULL);
     setsid();
     struct sigaction sa = {.sa_handler = SIG_DFL};
     for (int sig = 1; sig < _NSIG; sig++)
@@ -522,6 +604,7 @@ static _Noreturn void run_target(int exec_fd, pid_t init_pid)
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     umask(saved_umask);
+    set_rlimits(); /* before the id change, while a hard limit may still be raised */
     if (plan.has_identity) {
         if (setgroups(0, NULL) < 0 && errno != EPERM) /* EPERM: setgroups is denied */
             die("setgroups", "", NULL);
@@ -540,6 +623,47 @@ static _Noreturn void run_target(int exec_fd, pid_t init_pid)
 
 /* ---------- init ---------- */
 
+/* Forks the target into the run cgroup, never init itself: version 2 atomically with
+ * clone3, else (version 1, or a kernel without CLONE_INTO_CGROUP) through a go pipe. */
+static pid_t start_target(int exec_fd, pid_t self)
+{
+    pid_t target = -1;
+    int go[2] = {-1, -1};
+    if (plan.cgroup_version == 2) {
+        target = clone_into_cgroup(cgroup_fd[0]);
+        if (target < 0 && errno != ENOSYS && errno != E2BIG && errno != EINVAL)
+            die("cgroup", plan.cgroups[0], cgroup_hint(errno));
+        if (target < 0) { /* before Linux 5.7 (or clone3 filtered): the version-1 way */
+            int fd = openat(cgroup_fd[0], "cgroup.procs", O_WRONLY | O_CLOEXEC);
+            if (fd < 0)
+                die("cgroup", plan.cgroups[0], cgroup_hint(errno));
+            close(cgroup_fd[0]);
+            cgroup_fd[0] = fd;
+        }
+    }
+    if (target < 0) {
+        if (plan.n_cgroups && pipe2(go, O_CLOEXEC) < 0)
+            die("cgroup", "", "cannot create the go pipe");
+        target = clone_process(0);
+    }
+    if (target < 0)
+        die("clone", "", "cannot start the program");
+    if (target == 0) {
+        if (go[1] >= 0)
+            close(go[1]); /* so that init's death reads as EOF */
+        run_target(exec_fd, go[0], self);
+    }
+    if (go[0] >= 0) {
+        close(go[0]);
+        move_to_cgroups(target); /* on failure init dies; the target reads EOF and exits */
+        if (write_whole(go[1], "G", 1) < 0)
+            die("cgroup", "", "cannot release the program");
+        close(go[1]);
+    }
+    close_cgroups();
+    return target;
+}
+
 static _Noreturn void init_main(int to_sup, int from_sup)
 {
     char c;
@@ -554,6 +678,7 @@ static _Noreturn void init_main(int to_sup, int from_sup)
     saved_umask = umask(0);    /* modes in the plan are exact */
     int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 
+    open_cgroups();
     setup_mounts();
     setup_hostname();
     setup_loopback();
@@ -563,13 +688,7 @@ static _Noreturn void init_main(int to_sup, int from_sup)
     if (pipe2(ep, O_CLOEXEC) < 0)
         die("exec pipe", "", NULL);
     pid_t self = getpid();
-    pid_t target = clone_process(0);
-    if (target < 0)
-        die("clone", "", "cannot start the program");
-    if (target == 0) {
-        close(ep[0]);
-        run_target(ep[1], self);
-    }
+    pid_t target = start_target(ep[1], self);
     close(ep[1]);
     stdio_to_devnull(devnull);
     close(devnull);
@@ -594,6 +713,7 @@ static _Noreturn void init_main(int to_sup, int from_sup)
     sigset_t set;
     supervisor_signals(&set);
     sigdelset(&set, SIGUSR1);
+    sigdelset(&set, SIGUSR2);
     int sfd = signalfd(-1, &set, SFD_CLOEXEC); /* still blocked since the supervisor */
     if (sfd < 0)
         _exit(1);
@@ -624,10 +744,11 @@ static struct {
     int init_alive, init_status;
     int pipe_fd; /* from init, -1 after EOF */
     int sync_fd; /* to init */
-    int timer_fd;
+    int timer_fd, cpu_timer_fd;
     int exec_ok, setup_failed, have_status, target_status;
     uint64_t t0, wall_us;
     int term; /* 0 until decided */
+    int jvm_gone; /* EOF on fd 3: nobody will read the account or remove the run cgroups */
     uint8_t buf[2 * REC_MAX];
     size_t have;
 } S;
@@ -638,6 +759,95 @@ static void decide(int term)
         S.term = term;
         S.wall_us = S.exec_ok ? now_us() - S.t0 : 0;
     }
+}
+
+static void arm_timer(int fd, uint64_t us)
+{
+    struct itimerspec it = {{0, 0}, {(time_t)(us / 1000000u), (long)(us % 1000000u) * 1000}};
+    timerfd_settime(fd, 0, &it, NULL);
+}
+
+/* ---------- supervisor: the CPU limit ---------- */
+
+/* Parses a decimal number; returns the byte after it, NULL without digits or on overflow. */
+static const char *parse_u64(const char *s, uint64_t *v)
+{
+    uint64_t x = 0;
+    const char *p = s;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        unsigned d = (unsigned)(*p - '0');
+        if (x > (UINT64_MAX - d) / 10)
+            return NULL;
+        x = x * 10 + d;
+    }
+    *v = x;
+    return p == s ? NULL : p;
+}
+
+/* The run cgroup's CPU usage in microseconds. -1 with errno (0: unparsable content). */
+static int read_cpu_usage(uint64_t *usage_us)
+{
+    char buf[4096] = "\n"; /* so that every line, the first too, starts after a '\n' */
+    int fd = open(plan.cpu_usage_file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read_full(fd, buf + 1, sizeof buf - 2);
+    int e = errno;
+    close(fd);
+    if (n < 0) {
+        errno = e;
+        return -1;
+    }
+    buf[n + 1] = 0;
+    const char *p = buf + 1, *end;
+    uint64_t v;
+    if (plan.cpu_format == CPU_FORMAT_CPU_STAT && (p = strstr(buf, "\nusage_usec ")))
+        p += strlen("\nusage_usec ");
+    errno = 0;
+    if (!p || !(end = parse_u64(p, &v)) || (*end && *end != '\n'))
+        return -1;
+    *usage_us = plan.cpu_format == CPU_FORMAT_NANOS ? v / 1000 : v;
+    return 0;
+}
+
+/* The earliest moment the program could reach the limit: what is left of it spread over
+ * cpus_milli/1000 CPUs, at least 1 ms. 64-bit and overflow-free: remaining / cpus_milli
+ * is split into quotient and remainder instead of multiplying remaining by 1000. */
+static void arm_cpu_timer(uint64_t usage_us)
+{
+    const uint64_t max_us = (uint64_t)INT32_MAX * 1000000u; /* fits any time_t; re-armed on expiry */
+    uint64_t left = plan.cpu_limit_us - usage_us, m = plan.cpus_milli;
+    uint64_t us = left / m >= max_us / 1000 ? max_us : left / m * 1000 + left % m * 1000 / m;
+    arm_timer(S.cpu_timer_fd, us < 1000 ? 1000 : us);
+}
+
+/* Kills at the limit or re-arms the timer. An unreadable usage file means the limit
+ * cannot be enforced: rather than letting the program run unchecked (or calling it a CPU
+ * verdict it may not have earned), fail closed with a STAGE_ERROR and SETUP_FAILED; the
+ * tree is killed like on every other path. -1 on that failure. */
+static int check_cpu_usage(void)
+{
+    uint64_t usage;
+    if (read_cpu_usage(&usage) < 0) {
+        send_error(STATUS_FD, errno, "cpu usage", plan.cpu_usage_file, errno
+                   ? "cannot read the CPU usage file: the CPU limit cannot be enforced"
+                   : "cannot parse the CPU usage file: the CPU limit cannot be enforced");
+        S.setup_failed = 1;
+        decide(T_SETUP_FAILED);
+        return -1;
+    }
+    if (usage >= plan.cpu_limit_us)
+        decide(T_CPU_TIME_LIMIT);
+    else
+        arm_cpu_timer(usage);
+    return 0;
+}
+
+static void on_cpu_timer(void)
+{
+    uint64_t ticks;
+    if (read(S.cpu_timer_fd, &ticks, sizeof ticks) == sizeof ticks)
+        check_cpu_usage();
 }
 
 static int has_cap_setgid(void)
@@ -813,15 +1023,16 @@ static void on_record(uint16_t type, const uint8_t *rec, size_t len)
     } else if (type == REC_EXEC_OK && len == 8 && !S.exec_ok) {
         S.exec_ok = 1;
         S.t0 = now_us();
+        /* Read once now: a wrong usage file fails at once (and before STARTED), not when
+         * the timer first fires. This also arms the CPU timer. */
+        if (plan.cpu_limit_us && check_cpu_usage() < 0)
+            return;
         uint8_t st[8];
         put32(st, (uint32_t)S.init);
         put32(st + 4, (uint32_t)host_pid_of_target((pid_t)get32(p)));
         send_record(STATUS_FD, REC_STARTED, st, 8);
-        if (plan.wall_time_us) {
-            struct itimerspec it = {{0, 0}, {(time_t)(plan.wall_time_us / 1000000u),
-                                             (long)(plan.wall_time_us % 1000000u) * 1000}};
-            timerfd_settime(S.timer_fd, 0, &it, NULL);
-        }
+        if (plan.wall_time_us) /* both limits run from EXEC_OK */
+            arm_timer(S.timer_fd, plan.wall_time_us);
         write_whole(S.sync_fd, "A", 1);
     } else if (type == REC_TARGET_EXIT && len == 8) {
         S.have_status = 1;
@@ -897,8 +1108,39 @@ static void on_signals(int sfd)
                 }
         } else if (sig == SIGUSR1) {
             decide(T_KILLED);
+        } else if (sig == SIGUSR2) {
+            decide(T_OUTPUT_LIMIT);
         } else if (S.init_alive) {
             kill(S.init, sig);
+        }
+    }
+}
+
+/* With the JVM gone, the run cgroups it created would stay until another JVM reaps them:
+ * remove them here, once empty. Anything still listed (it cannot be our descendant: those
+ * are all reaped) is killed first; a cgroup that stays busy is left to that reaping. */
+static void remove_run_cgroups(void)
+{
+    for (unsigned i = 0; i < plan.n_cgroups; i++) {
+        char procs[PBUF];
+        snprintf(procs, sizeof procs, "%s/cgroup.procs", plan.cgroups[i]);
+        for (int attempt = 0; attempt < 200 && rmdir(plan.cgroups[i]) < 0 && errno == EBUSY; attempt++) {
+            int fd = open(procs, O_RDONLY | O_CLOEXEC);
+            if (fd >= 0) {
+                char buf[4096];
+                ssize_t n = read(fd, buf, sizeof buf - 1);
+                close(fd);
+                buf[n > 0 ? n : 0] = 0;
+                for (char *p = buf, *end; *p; p = end) {
+                    long pid = strtol(p, &end, 10);
+                    if (end == p)
+                        break;
+                    if (pid > 0)
+                        kill((pid_t)pid, SIGKILL);
+                }
+            }
+            struct timespec ms = {0, 1000000};
+            nanosleep(&ms, NULL);
         }
     }
 }
@@ -906,6 +1148,8 @@ static void on_signals(int sfd)
 static int finish(void)
 {
     kill_tree();
+    if (S.jvm_gone)
+        remove_run_cgroups();
     int code = 0, sig = 0, st = S.target_status;
     if (S.term == T_EXITED)
         code = WEXITSTATUS(st);
@@ -931,7 +1175,7 @@ static unsigned long clone_flags(uint32_t ns)
     return (ns & NS_PID ? CLONE_NEWPID : 0) | (ns & NS_MOUNT ? CLONE_NEWNS : 0)
         | (ns & NS_UTS ? CLONE_NEWUTS : 0) | (ns & NS_IPC ? CLONE_NEWIPC : 0)
         | (ns & NS_NET ? CLONE_NEWNET : 0) | (ns & NS_USER ? CLONE_NEWUSER : 0)
-        | (ns & NS_CGROUP ? CLONE_NEWCGROUP : 0);
+        | ((ns & NS_CGROUP) && !plan.n_cgroups ? CLONE_NEWCGROUP : 0); /* else the target unshares */
 }
 
 static int supervise(void)
@@ -941,8 +1185,10 @@ static int supervise(void)
     supervisor_signals(&set);
     int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     S.timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    S.cpu_timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     int ip[2], sp[2];
-    if (sfd < 0 || S.timer_fd < 0 || pipe2(ip, O_CLOEXEC) < 0 || pipe2(sp, O_CLOEXEC) < 0) {
+    if (sfd < 0 || S.timer_fd < 0 || S.cpu_timer_fd < 0 || pipe2(ip, O_CLOEXEC) < 0
+        || pipe2(sp, O_CLOEXEC) < 0) {
         send_error(STATUS_FD, errno, "setup", "", "cannot create the supervisor's descriptors");
         S.term = T_SETUP_FAILED;
         return finish();
@@ -987,9 +1233,9 @@ static int supervise(void)
     }
 
     while (!S.term) {
-        struct pollfd pf[4] = {{sfd, POLLIN, 0}, {S.timer_fd, POLLIN, 0}, {PLAN_FD, POLLIN, 0},
-                               {S.pipe_fd, POLLIN, 0}};
-        if (poll(pf, 4, -1) < 0)
+        struct pollfd pf[5] = {{sfd, POLLIN, 0}, {S.timer_fd, POLLIN, 0}, {PLAN_FD, POLLIN, 0},
+                               {S.pipe_fd, POLLIN, 0}, {S.cpu_timer_fd, POLLIN, 0}};
+        if (poll(pf, 5, -1) < 0)
             continue; /* EINTR */
         if (pf[3].revents)
             drain_init_pipe(); /* before SIGCHLD, so TARGET_EXIT is seen before init's death */
@@ -997,11 +1243,15 @@ static int supervise(void)
             on_signals(sfd);
         if (pf[1].revents)
             decide(T_WALL_TIME_LIMIT);
+        if (pf[4].revents)
+            on_cpu_timer();
         if (pf[2].revents) {
             char junk[256];
             ssize_t n = read(PLAN_FD, junk, sizeof junk);
-            if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+            if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+                S.jvm_gone = 1;
                 decide(T_KILLED); /* the JVM is gone: nobody will read EXIT, but clean up */
+            }
         }
     }
     return finish();

@@ -207,6 +207,70 @@ static int decode_idmap(struct plan_idmap *maps, unsigned *n, struct rd *r, cons
     return 0;
 }
 
+/* A host path taking the rest of the payload (CGROUP directory, CPU usage file). */
+static const char *host_path(struct plan *pl, struct rd *r, const char **why)
+{
+    const char *s = NULL;
+    if (!(*why = path_problem(r->p, r->n)) && !(s = save(pl, r->p, r->n)))
+        *why = "contains a NUL byte";
+    return s;
+}
+
+static int decode_cgroup(struct plan *pl, struct rd *r, char *err, size_t errlen)
+{
+    uint32_t version;
+    const char *why;
+    if (pl->n_cgroups >= PLAN_MAX_CGROUPS)
+        FAIL("more than %u CGROUP records", PLAN_MAX_CGROUPS);
+    if (get32(r, &version))
+        FAIL("CGROUP: truncated payload");
+    if (version != 1 && version != 2)
+        FAIL("CGROUP: version must be 1 or 2, not %u", version);
+    if (pl->n_cgroups && (version == 2 || pl->cgroup_version == 2))
+        FAIL("CGROUP: a version-2 record must be the only CGROUP record");
+    if (!(pl->cgroups[pl->n_cgroups] = host_path(pl, r, &why)))
+        FAIL("CGROUP %u: directory %s", pl->n_cgroups, why);
+    pl->cgroup_version = version;
+    pl->n_cgroups++;
+    return 0;
+}
+
+static int decode_cpu_limit(struct plan *pl, struct rd *r, char *err, size_t errlen)
+{
+    const char *why;
+    if (pl->cpu_usage_file)
+        FAIL("more than one CPU_LIMIT record");
+    if (get64(r, &pl->cpu_limit_us) || get32(r, &pl->cpus_milli) || get32(r, &pl->cpu_format))
+        FAIL("CPU_LIMIT: truncated payload");
+    if (pl->cpu_limit_us == 0)
+        FAIL("CPU_LIMIT: limit must be > 0");
+    if (pl->cpus_milli < 1 || pl->cpus_milli > PLAN_MAX_CPUS_MILLI)
+        FAIL("CPU_LIMIT: cpus_milli must be 1..%u, not %u", PLAN_MAX_CPUS_MILLI, pl->cpus_milli);
+    if (pl->cpu_format != CPU_FORMAT_NANOS && pl->cpu_format != CPU_FORMAT_CPU_STAT)
+        FAIL("CPU_LIMIT: format must be 1 or 2, not %u", pl->cpu_format);
+    if (!(pl->cpu_usage_file = host_path(pl, r, &why)))
+        FAIL("CPU_LIMIT: usage file %s", why);
+    return 0;
+}
+
+static int decode_rlimit(struct plan *pl, struct rd *r, uint32_t *seen, char *err, size_t errlen)
+{
+    if (pl->n_rlimits >= PLAN_MAX_RLIMITS)
+        FAIL("more than %u RLIMIT records", PLAN_MAX_RLIMITS);
+    struct plan_rlimit *l = &pl->rlimits[pl->n_rlimits];
+    if (r->n != 20 || get32(r, &l->resource) || get64(r, &l->soft) || get64(r, &l->hard))
+        FAIL("RLIMIT: payload must be 20 bytes");
+    if (l->resource >= PLAN_MAX_RLIMITS)
+        FAIL("RLIMIT: resource must be 0..%u, not %u", PLAN_MAX_RLIMITS - 1, l->resource);
+    if (*seen & 1u << l->resource)
+        FAIL("RLIMIT: more than one record for resource %u", l->resource);
+    if (l->soft > l->hard)
+        FAIL("RLIMIT %u: soft limit above the hard limit", l->resource);
+    *seen |= 1u << l->resource;
+    pl->n_rlimits++;
+    return 0;
+}
+
 int plan_decode(const uint8_t *buf, size_t len, struct plan *pl, char *err, size_t errlen)
 {
     uint32_t body_len;
@@ -218,6 +282,7 @@ int plan_decode(const uint8_t *buf, size_t len, struct plan *pl, char *err, size
     memset(pl, 0, offsetof(struct plan, arena));
     pl->workdir = "/";
     unsigned n_ns = 0, n_hostname = 0, n_workdir = 0, n_wall = 0;
+    uint32_t rlimits_seen = 0;
     uint64_t argenv_total = 0;
     struct rd body = {buf + PLAN_HEADER_SIZE, body_len};
 
@@ -305,6 +370,18 @@ int plan_decode(const uint8_t *buf, size_t len, struct plan *pl, char *err, size
             if (pl->wall_time_us == 0)
                 FAIL("WALL_TIME_LIMIT: must be > 0");
             break;
+        case TAG_CGROUP:
+            if (decode_cgroup(pl, &r, err, errlen))
+                return -1;
+            break;
+        case TAG_CPU_LIMIT:
+            if (decode_cpu_limit(pl, &r, err, errlen))
+                return -1;
+            break;
+        case TAG_RLIMIT:
+            if (decode_rlimit(pl, &r, &rlimits_seen, err, errlen))
+                return -1;
+            break;
         default:
             FAIL("record %u: unknown tag %u", idx, tag);
         }
@@ -322,6 +399,8 @@ int plan_decode(const uint8_t *buf, size_t len, struct plan *pl, char *err, size
     for (unsigned i = 0; i < pl->n_mounts; i++)
         if (pl->mounts[i].op == OP_PROC && !(ns & NS_PID))
             FAIL("MOUNT %u: PROC needs the PID namespace", i);
+    if (pl->cpu_usage_file && !pl->n_cgroups)
+        FAIL("CPU_LIMIT needs a CGROUP record");
     if (pl->n_args == 0)
         FAIL("at least one ARG record is required");
     pl->argv[pl->n_args] = NULL;

@@ -19,13 +19,19 @@
 #define PLAN_MAX_PATH 4095
 #define PLAN_MAX_FILE_CONTENT 65536
 #define PLAN_MAX_HOSTNAME 64
+#define PLAN_MAX_CGROUPS 16
+#define PLAN_MAX_RLIMITS 16 /* also the bound on the resource number */
+#define PLAN_MAX_CPUS_MILLI 1048576u
 /* Every decoded string is copied with a NUL. A record is at least 8 bytes and holds at
- * most one string per 8 bytes (MOUNT: two strings in >= 32 bytes), so a quarter more
- * than the body always suffices; the decoder still checks every copy. */
+ * most one string per 8 bytes (MOUNT: two strings in >= 32 bytes; CGROUP: one in >= 12,
+ * CPU_LIMIT: one in >= 24; RLIMIT: none), so a quarter more than the body always
+ * suffices; the decoder still checks every copy. */
 #define PLAN_ARENA_SIZE (PLAN_MAX_BODY + PLAN_MAX_BODY / 4)
 
 enum { TAG_NAMESPACES = 1, TAG_UID_MAP, TAG_GID_MAP, TAG_IDENTITY, TAG_HOSTNAME, TAG_MOUNT,
-       TAG_WORKDIR, TAG_ARG, TAG_ENV, TAG_WALL_TIME_LIMIT };
+       TAG_WORKDIR, TAG_ARG, TAG_ENV, TAG_WALL_TIME_LIMIT, TAG_CGROUP, TAG_CPU_LIMIT, TAG_RLIMIT };
+
+enum { CPU_FORMAT_NANOS = 1, CPU_FORMAT_CPU_STAT = 2 };
 
 enum { NS_PID = 1, NS_MOUNT = 2, NS_UTS = 4, NS_IPC = 8, NS_NET = 16, NS_USER = 32,
        NS_CGROUP = 64, NS_ALL = 127 };
@@ -49,6 +55,11 @@ struct plan_mount {
     const char *target; /* NUL-terminated absolute path inside the new root */
 };
 
+struct plan_rlimit {
+    uint32_t resource;
+    uint64_t soft, hard; /* UINT64_MAX: unlimited */
+};
+
 struct plan {
     uint32_t namespaces;
     unsigned n_uid_maps, n_gid_maps;
@@ -63,6 +74,14 @@ struct plan {
     char *argv[PLAN_MAX_ARGS + 1]; /* NULL-terminated, ready for execve */
     char *envp[PLAN_MAX_ENVS + 1];
     uint64_t wall_time_us; /* 0: no limit */
+    unsigned n_cgroups;
+    uint32_t cgroup_version;                   /* 1 or 2 when n_cgroups > 0 */
+    const char *cgroups[PLAN_MAX_CGROUPS];     /* host directories */
+    uint64_t cpu_limit_us;                     /* 0: no CPU_LIMIT */
+    uint32_t cpus_milli, cpu_format;
+    const char *cpu_usage_file;                /* host path, NULL without CPU_LIMIT */
+    unsigned n_rlimits;
+    struct plan_rlimit rlimits[PLAN_MAX_RLIMITS];
     size_t arena_used;
     char arena[PLAN_ARENA_SIZE];
 };
