@@ -11,7 +11,11 @@ import java.io.OutputStream;
 import java.lang.ProcessBuilder.Redirect;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ForkJoinPool;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -21,7 +25,9 @@ import jnr.ffi.Runtime;
 import jnr.ffi.byref.IntByReference;
 import org.sandbox4j.LaunchPlan;
 import org.sandbox4j.SandboxLaunchException;
+import org.sandbox4j.ResourceUsage;
 import org.sandbox4j.SandboxResult;
+import org.sandbox4j.Termination;
 import org.sandbox4j.spi.ProcessControl;
 
 /**
@@ -39,6 +45,8 @@ final class HelperProcess implements ProcessControl {
   private static final int SIGSET_BYTES = 128;
   private static final long CLOSE_GRACE_SECONDS = 10;
 
+  private static final Logger LOG = Logger.getLogger(HelperProcess.class.getName());
+
   private final LibC libc = LibC.INSTANCE;
   private final Object lock = new Object();
   private final CompletableFuture<SandboxResult> result = new CompletableFuture<>();
@@ -50,17 +58,39 @@ final class HelperProcess implements ProcessControl {
   private InputStream stdout;
   private InputStream stderr;
   private boolean closed;
+  private RunCgroup cgroup;
 
   private HelperProcess() {}
 
+  /** Starts a plan without a cgroup (the plan must not need one). */
   static HelperProcess start(LaunchPlan plan, String helperPath) throws SandboxLaunchException {
+    return start(plan, helperPath, null);
+  }
+
+  /** Starts a plan in a run cgroup of {@code cgroups}, when given. */
+  static HelperProcess start(LaunchPlan plan, String helperPath, CgroupDriver cgroups) throws SandboxLaunchException {
     HelperProcess process = new HelperProcess();
-    process.launch(plan, helperPath);
+    process.launch(plan, helperPath, cgroups);
     return process;
   }
 
-  private void launch(LaunchPlan plan, String helperPath) throws SandboxLaunchException {
-    byte[] message = PlanCodec.encode(plan);
+  private void launch(LaunchPlan plan, String helperPath, CgroupDriver cgroups) throws SandboxLaunchException {
+    PlanCodec.CgroupBinding binding = null;
+    if (cgroups != null) {
+      cgroup = cgroups.create(plan.limits());
+      List<String> directories = new ArrayList<>();
+      cgroup.directories().forEach(d -> directories.add(d.toString()));
+      int cpusMilli = (int) Math.max(1, Math.min(1 << 20, Math.round(cgroups.parallelism(plan.limits()) * 1000)));
+      binding = new PlanCodec.CgroupBinding(cgroup.version(), directories, cgroup.cpuUsageFile().toString(),
+          cgroup.cpuUsageFormat(), cpusMilli);
+    }
+    byte[] message;
+    try {
+      message = PlanCodec.encode(plan, binding);
+    } catch (IllegalArgumentException e) {
+      destroyCgroup();
+      throw new SandboxLaunchException("plan", "", 0, "", e.getMessage(), e);
+    }
     List<Integer> childEnds = new ArrayList<>();
     List<Integer> parentEnds = new ArrayList<>();
     int statusReadFd = -1;
@@ -103,13 +133,15 @@ final class HelperProcess implements ProcessControl {
           parentEnds.add(stdinPipe[1]);
           stdin = new BufferedOutputStream(reopen(stdinPipe[1], FileOutputStream::new));
         }
+        OutputBudget budget = plan.limits().output()
+            .map(limit -> new OutputBudget(limit.toBytes(), () -> signal(LibC.SIGUSR2))).orElse(null);
         if (stdoutPipe != null) {
           parentEnds.add(stdoutPipe[0]);
-          stdout = new BufferedInputStream(reopen(stdoutPipe[0], FileInputStream::new));
+          stdout = budgeted(reopen(stdoutPipe[0], FileInputStream::new), budget);
         }
         if (stderrPipe != null) {
           parentEnds.add(stderrPipe[0]);
-          stderr = new BufferedInputStream(reopen(stderrPipe[0], FileInputStream::new));
+          stderr = budgeted(reopen(stderrPipe[0], FileInputStream::new), budget);
         }
       } finally {
         libc.posix_spawn_file_actions_destroy(actions);
@@ -141,6 +173,10 @@ final class HelperProcess implements ProcessControl {
         abandon();
       }
     }
+  }
+
+  private static InputStream budgeted(InputStream in, OutputBudget budget) {
+    return new BufferedInputStream(budget == null ? in : budget.count(in));
   }
 
   /** Maps one stdio fd; returns the pipe when it is one, so the parent keeps its end. */
@@ -291,16 +327,69 @@ final class HelperProcess implements ProcessControl {
     }
   }
 
-  /** On the reactor thread, after the status pipe's EOF: the helper is done. */
+  /**
+   * On the reactor thread, after the status pipe's EOF: the helper is done. Reading the
+   * cgroup's account and removing it happen on the common pool, not on the reactor.
+   */
   private void finish() {
     int wait = reap();
     closePlanPipe();
-    SandboxResult account = status.result();
-    if (account != null) {
-      result.completeAsync(() -> account);
-    } else {
-      result.completeExceptionally(new IOException(
-          "the sandbox helper ended without a result (" + describeWaitStatus(wait) + ")"));
+    SandboxResult helperResult = status.result();
+    if (status.stageError() != null) {
+      // After STARTED only a limit that became unenforceable (e.g. an unreadable CPU usage
+      // file) ends a run this way; the result says SETUP_FAILED, the log says why.
+      LOG.log(Level.WARNING, "sandbox ended by the helper: " + status.stageError().getMessage());
+    }
+    ForkJoinPool.commonPool().execute(() -> {
+      try {
+        ResourceUsage usage = cgroup == null ? null : cgroup.usage();
+        destroyCgroup();
+        if (helperResult == null) {
+          result.completeExceptionally(new IOException(
+              "the sandbox helper ended without a result (" + describeWaitStatus(wait) + ")"));
+        } else {
+          result.complete(account(helperResult, usage));
+        }
+      } catch (IOException | RuntimeException e) {
+        destroyCgroup();
+        result.completeExceptionally(e);
+      }
+    });
+  }
+
+  /**
+   * The helper's verdict with the cgroup's account. The OOM killer's counter is the fact
+   * behind MEMORY_LIMIT: a program the helper saw exit or die after an OOM kill in its
+   * cgroup ran out of memory, whatever its status says.
+   */
+  private static SandboxResult account(SandboxResult helperResult, ResourceUsage usage) {
+    if (usage == null) {
+      return helperResult;
+    }
+    Termination termination = helperResult.termination();
+    boolean outOfMemory = usage.oomKills() > 0
+        && (termination == Termination.EXITED || termination == Termination.SIGNALED);
+    return SandboxResult.builder(outOfMemory ? Termination.MEMORY_LIMIT : termination)
+        .exitCode(helperResult.exitCode()).signal(helperResult.signal())
+        .wallTimeMicros(helperResult.wallTimeMicros()).usage(usage).build();
+  }
+
+  /** Kills whatever is left in the run cgroup and removes it; a failure is logged, not thrown. */
+  private void destroyCgroup() {
+    RunCgroup run;
+    synchronized (lock) {
+      run = cgroup;
+      cgroup = null;
+    }
+    if (run == null) {
+      return;
+    }
+    try {
+      run.destroy();
+    } catch (IOException e) {
+      LOG.log(Level.WARNING, "run cgroup left behind", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -323,6 +412,7 @@ final class HelperProcess implements ProcessControl {
       signal(LibC.SIGKILL);
       reap();
     }
+    destroyCgroup(); // after the helper: whatever it had started dies with the cgroup
   }
 
   private void signal(int signal) {
@@ -356,6 +446,22 @@ final class HelperProcess implements ProcessControl {
   @Override
   public CompletableFuture<SandboxResult> result() {
     return result;
+  }
+
+  @Override
+  public Optional<ResourceUsage> usage() {
+    RunCgroup run;
+    synchronized (lock) {
+      run = cgroup;
+    }
+    if (run == null || result.isDone()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(run.usage());
+    } catch (IOException | RuntimeException gone) {
+      return Optional.empty(); // the run ended while it was read
+    }
   }
 
   @Override

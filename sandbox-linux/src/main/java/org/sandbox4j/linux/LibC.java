@@ -38,6 +38,7 @@ public interface LibC {
 
   int SIGKILL = 9;
   int SIGUSR1 = 10;
+  int SIGUSR2 = 12;
   int SIGTERM = 15;
   int SIGSTOP = 19;
 
@@ -63,6 +64,8 @@ public interface LibC {
   }
 
   int pipe2(@Out int[] fds, int flags);
+
+  int open(String path, int flags, int mode);
 
   int close(int fd);
 

@@ -1,6 +1,8 @@
 package org.sandbox4j.linux;
 
+import java.io.IOException;
 import java.util.Locale;
+import java.util.SortedSet;
 import org.sandbox4j.LaunchPlan;
 import org.sandbox4j.Sandbox;
 import org.sandbox4j.SandboxCommand;
@@ -11,6 +13,8 @@ import org.sandbox4j.spi.SandboxProvider;
 /** The Linux provider: namespaces, pivot_root and a supervising static helper. */
 public final class LinuxSandboxProvider implements SandboxProvider {
   private volatile HelperBinary helper;
+  /** The cgroup driver, or the reason there is none; detected once. */
+  private volatile Object cgroups;
 
   /** Public for {@link java.util.ServiceLoader}. */
   public LinuxSandboxProvider() {}
@@ -33,7 +37,57 @@ public final class LinuxSandboxProvider implements SandboxProvider {
 
   @Override
   public ProcessControl start(LaunchPlan plan) throws SandboxLaunchException {
-    return HelperProcess.start(plan, helper().execPath());
+    Object state = cgroups();
+    CgroupDriver driver = state instanceof CgroupDriver ? (CgroupDriver) state : null;
+    if (driver == null && plan.limits().needsCgroup()) {
+      // Fail closed: a limit that cannot be enforced is an error, never a silently weaker sandbox.
+      SandboxLaunchException reason = (SandboxLaunchException) state;
+      throw new SandboxLaunchException(reason.stage(), reason.path(), reason.errno(), reason.errnoName(),
+          "the sandbox's limits need a cgroup: " + reason.detail(), reason);
+    }
+    return HelperProcess.start(plan, helper().execPath(), driver);
+  }
+
+  @Override
+  public void validate(Sandbox sandbox) {
+    try {
+      if (sandbox.limits().cpus().isPresent()) {
+        checkSubset("cpuset", sandbox.limits().cpus().get(), OnlineCpus.cpus(), "CPU");
+      }
+      if (sandbox.limits().memoryNodes().isPresent()) {
+        checkSubset("memoryNodes", sandbox.limits().memoryNodes().get(), OnlineCpus.memoryNodes(), "memory node");
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read the host's CPUs and memory nodes: " + e, e);
+    }
+  }
+
+  private static void checkSubset(String option, SortedSet<Integer> wanted, SortedSet<Integer> host, String what) {
+    for (int id : wanted) {
+      if (!host.contains(id)) {
+        throw new IllegalArgumentException(option + ": " + what + " " + id + " is not online on this host (online: "
+            + OnlineCpus.format(host) + ")");
+      }
+    }
+  }
+
+  /** The cgroup driver, or the SandboxLaunchException saying why this host has none for us. */
+  private Object cgroups() {
+    Object state = cgroups;
+    if (state == null) {
+      synchronized (this) {
+        state = cgroups;
+        if (state == null) {
+          try {
+            state = CgroupDriver.detect();
+          } catch (SandboxLaunchException e) {
+            state = e;
+          }
+          cgroups = state;
+        }
+      }
+    }
+    return state;
   }
 
   private HelperBinary helper() throws SandboxLaunchException {

@@ -36,6 +36,42 @@ final class PlanCodec {
   static final int TAG_ARG = 8;
   static final int TAG_ENV = 9;
   static final int TAG_WALL_TIME_LIMIT = 10;
+  static final int TAG_CGROUP = 11;
+  static final int TAG_CPU_LIMIT = 12;
+  static final int TAG_RLIMIT = 13;
+
+  /** The run's cgroup as the helper needs it: where the program joins, where CPU usage is read. */
+  static final class CgroupBinding {
+    final int version;
+    final List<String> directories;
+    final String cpuUsageFile;
+    final int cpuUsageFormat;
+    /** How many CPUs the program can use at once, in thousandths: the CPU limit's check schedule. */
+    final int cpusMilli;
+
+    CgroupBinding(int version, List<String> directories, String cpuUsageFile, int cpuUsageFormat, int cpusMilli) {
+      this.version = version;
+      this.directories = List.copyOf(directories);
+      this.cpuUsageFile = cpuUsageFile;
+      this.cpuUsageFormat = cpuUsageFormat;
+      this.cpusMilli = cpusMilli;
+    }
+  }
+
+  /** What {@link #decode} read: the plan, and what the plan carries beyond a LaunchPlan. */
+  static final class Decoded {
+    final LaunchPlan plan;
+    final Map<Integer, long[]> rlimits;
+    final CgroupBinding cgroup;
+    final long cpuLimitMicros;
+
+    Decoded(LaunchPlan plan, Map<Integer, long[]> rlimits, CgroupBinding cgroup, long cpuLimitMicros) {
+      this.plan = plan;
+      this.rlimits = rlimits;
+      this.cgroup = cgroup;
+      this.cpuLimitMicros = cpuLimitMicros;
+    }
+  }
 
   private static final Map<Namespace, Integer> NAMESPACE_BITS = Map.of(
       Namespace.PID, 1, Namespace.MOUNT, 2, Namespace.UTS, 4, Namespace.IPC, 8,
@@ -54,6 +90,11 @@ final class PlanCodec {
   private PlanCodec() {}
 
   static byte[] encode(LaunchPlan plan) {
+    return encode(plan, null);
+  }
+
+  /** The plan with the run's cgroup ({@code null}: none) for the helper. */
+  static byte[] encode(LaunchPlan plan, CgroupBinding cgroup) {
     Body body = new Body();
     int bits = 0;
     for (Namespace ns : plan.namespaces()) {
@@ -82,6 +123,21 @@ final class PlanCodec {
     }
     plan.wallTimeLimit().ifPresent(limit ->
         body.record(TAG_WALL_TIME_LIMIT, le(8).putLong(Math.max(1, limit.toNanos() / 1000))));
+    plan.limits().rlimits().forEach((resource, values) ->
+        body.record(TAG_RLIMIT, le(20).putInt(resource.linuxNumber()).putLong(values[0]).putLong(values[1])));
+    if (cgroup != null) {
+      for (String directory : cgroup.directories) {
+        byte[] path = directory.getBytes(UTF_8);
+        body.record(TAG_CGROUP, le(4 + path.length).putInt(cgroup.version).put(path));
+      }
+      plan.limits().cpuTime().ifPresent(limit -> {
+        byte[] path = cgroup.cpuUsageFile.getBytes(UTF_8);
+        body.record(TAG_CPU_LIMIT, le(16 + path.length).putLong(Math.max(1, limit.toNanos() / 1000))
+            .putInt(cgroup.cpusMilli).putInt(cgroup.cpuUsageFormat).put(path));
+      });
+    } else if (plan.limits().cpuTime().isPresent()) {
+      throw new IllegalArgumentException("a CPU-time limit needs the run's cgroup");
+    }
     byte[] bodyBytes = body.bytes.toByteArray();
     if (bodyBytes.length > MAX_BODY) {
       throw new IllegalArgumentException("the launch plan is " + bodyBytes.length + " bytes, the helper takes at most " + MAX_BODY);
@@ -134,7 +190,7 @@ final class PlanCodec {
    *
    * @throws IllegalArgumentException on anything malformed
    */
-  static LaunchPlan decode(byte[] message) {
+  static Decoded decode(byte[] message) {
     ByteBuffer in = ByteBuffer.wrap(message).order(ByteOrder.LITTLE_ENDIAN);
     require(message.length >= HEADER_SIZE, "short header");
     require(in.getInt() == MAGIC, "bad magic");
@@ -145,6 +201,13 @@ final class PlanCodec {
     require(in.getInt() == 0, "reserved header field is not zero");
     LaunchPlan.Builder plan = LaunchPlan.builder();
     List<String> command = new java.util.ArrayList<>();
+    Map<Integer, long[]> rlimits = new java.util.TreeMap<>();
+    List<String> cgroupDirectories = new java.util.ArrayList<>();
+    int cgroupVersion = 0;
+    long cpuLimit = 0;
+    int cpusMilli = 0;
+    int usageFormat = 0;
+    String usageFile = null;
     while (in.hasRemaining()) {
       require(in.remaining() >= 8, "truncated record header");
       int tag = in.getShort() & 0xFFFF;
@@ -192,11 +255,26 @@ final class PlanCodec {
         case TAG_WALL_TIME_LIMIT:
           plan.wallTimeLimit(Duration.ofNanos(payload.getLong() * 1000));
           break;
+        case TAG_RLIMIT:
+          rlimits.put(payload.getInt(), new long[] {payload.getLong(), payload.getLong()});
+          break;
+        case TAG_CGROUP:
+          cgroupVersion = payload.getInt();
+          cgroupDirectories.add(string(payload));
+          break;
+        case TAG_CPU_LIMIT:
+          cpuLimit = payload.getLong();
+          cpusMilli = payload.getInt();
+          usageFormat = payload.getInt();
+          usageFile = string(payload);
+          break;
         default:
           throw new IllegalArgumentException("unknown tag " + tag);
       }
     }
-    return plan.command(command).build();
+    CgroupBinding cgroup = cgroupDirectories.isEmpty() ? null
+        : new CgroupBinding(cgroupVersion, cgroupDirectories, usageFile, usageFormat, cpusMilli);
+    return new Decoded(plan.command(command).build(), rlimits, cgroup, cpuLimit);
   }
 
   private static IdMapping readMapping(ByteBuffer payload) {

@@ -67,7 +67,8 @@ final class Planner {
         .namespaces(sandbox.namespaces())
         .command(command.command())
         .workingDirectory(command.directory().orElse(sandbox.workingDirectory()))
-        .stdio(command.stdin(), command.stdout(), command.stderr(), command.redirectErrorStream());
+        .stdio(command.stdin(), command.stdout(), command.stderr(), command.redirectErrorStream())
+        .limits(sandbox.limits());
     command.environment().forEach((name, value) -> plan.environmentEntry(name + "=" + value));
     sandbox.hostname().ifPresent(plan::hostname);
     sandbox.wallTimeLimit().ifPresent(plan::wallTimeLimit);

@@ -20,7 +20,7 @@ final class StatusParser {
   private static final int MAX_RECORD = 1024;
   private static final Termination[] TERMINATIONS = {
     null, Termination.EXITED, Termination.SIGNALED, Termination.WALL_TIME_LIMIT, Termination.KILLED,
-    Termination.SETUP_FAILED
+    Termination.SETUP_FAILED, Termination.CPU_TIME_LIMIT, Termination.OUTPUT_LIMIT
   };
 
   private byte[] pending = new byte[0];

@@ -28,9 +28,27 @@ class JvmDeathTest {
       assertThat(HostProcesses.awaitNoneContaining("sleep " + marker, 1000)).isEmpty();
       assertThat(HostProcesses.awaitNoneContaining("sandbox4j-helper", 1000)
           .stream().filter(pid -> isDescendantOf(pid, child.pid())).count()).isZero();
+      // Nobody is left to remove the run cgroups: the helper does, once the tree is dead.
+      for (Path parent : RunCgroups.parents()) {
+        assertThat(awaitNoRunsOf(parent, child.pid())).as(parent.toString()).isEmpty();
+      }
     } finally {
       child.destroyForcibly();
     }
+  }
+
+  private static java.util.List<Path> awaitNoRunsOf(Path parent, long jvmPid) throws Exception {
+    java.util.List<Path> left = java.util.List.of();
+    for (int i = 0; i < 100; i++) {
+      left = RunCgroups.runsIn(parent).stream()
+          .filter(p -> p.getFileName().toString().startsWith("run-" + jvmPid + "-"))
+          .collect(java.util.stream.Collectors.toList());
+      if (left.isEmpty()) {
+        break;
+      }
+      Thread.sleep(10);
+    }
+    return left;
   }
 
   private static boolean isDescendantOf(long pid, long ancestor) {

@@ -17,13 +17,15 @@ class LeakTest {
   void aThousandMixedRunsLeakNoFdThreadMountOrProcess() throws Exception {
     Sandbox strict = Sandbox.builder().strict().build();
     Sandbox timed = Sandbox.builder().strict().wallTimeLimit(Duration.ofMillis(5)).build();
+    Sandbox limited = Sandbox.builder().strict().memoryLimit(org.sandbox4j.DataSize.ofMebibytes(64)).pidsLimit(8)
+        .cpuTimeLimit(Duration.ofMillis(5)).build();
     strict.command("/bin/true").run(); // warm: the helper memfd and the reactor are created once
     int fds = HostProcesses.openFileDescriptors();
     int threads = Thread.activeCount();
     List<String> mounts = HostProcesses.mounts();
 
     for (int i = 0; i < 1000; i++) {
-      switch (i % 5) {
+      switch (i % 6) {
         case 0:
           assertThat(strict.command("/bin/true").run().result().succeeded()).isTrue();
           break;
@@ -42,6 +44,10 @@ class LeakTest {
             assertThat(expected.stage()).isEqualTo("execve");
           }
           break;
+        case 4:
+          assertThat(limited.command("/bin/sh", "-c", "while :; do :; done").run().result().termination())
+              .isEqualTo(Termination.CPU_TIME_LIMIT);
+          break;
         default:
           try (SandboxProcess process = strict.command("/bin/sleep", "10").start()) {
             process.destroyForcibly();
@@ -55,5 +61,8 @@ class LeakTest {
     assertThat(HostProcesses.mounts()).isEqualTo(mounts);
     assertThat(ProcessHandle.current().descendants().count()).isZero();
     assertThat(Reactor.get().watchedCount()).isZero();
+    for (java.nio.file.Path parent : RunCgroups.parents()) {
+      assertThat(RunCgroups.runsIn(parent)).as(parent.toString()).isEmpty();
+    }
   }
 }

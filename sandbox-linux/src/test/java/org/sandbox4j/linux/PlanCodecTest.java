@@ -29,7 +29,7 @@ class PlanCodecTest {
   @Test
   void roundTripKeepsEveryField() throws Exception {
     LaunchPlan plan = richPlan();
-    assertThat(PlanCodec.decode(PlanCodec.encode(plan))).isEqualTo(plan);
+    assertThat(PlanCodec.decode(PlanCodec.encode(plan)).plan).isEqualTo(plan);
   }
 
   @Test
@@ -46,7 +46,7 @@ class PlanCodecTest {
 
   @Test
   void wallTimeTravelsInMicroseconds() throws Exception {
-    LaunchPlan decoded = PlanCodec.decode(PlanCodec.encode(richPlan()));
+    LaunchPlan decoded = PlanCodec.decode(PlanCodec.encode(richPlan())).plan;
     assertThat(decoded.wallTimeLimit()).contains(Duration.ofMillis(1500));
   }
 
@@ -61,5 +61,25 @@ class PlanCodecTest {
     byte[] unknownTag = good.clone();
     unknownTag[16] = 99;
     assertThatThrownBy(() -> PlanCodec.decode(unknownTag)).hasMessageContaining("unknown tag 99");
+  }
+
+  @Test
+  void limitsTravelAsRlimitCgroupAndCpuLimitRecords() throws Exception {
+    Sandbox sandbox = Sandbox.builder().cpuTimeLimit(Duration.ofMillis(500)).rlimit(org.sandbox4j.Rlimit.NOFILE, 64)
+        .rlimit(org.sandbox4j.Rlimit.FSIZE, 1 << 20, org.sandbox4j.Rlimit.UNLIMITED).build();
+    LaunchPlan plan = Planner.plan(sandbox, sandbox.command("true"), 0, 0);
+    PlanCodec.CgroupBinding cgroup = new PlanCodec.CgroupBinding(1,
+        java.util.List.of("/sys/fs/cgroup/memory/x/run-1", "/sys/fs/cgroup/cpuacct/x/run-1"),
+        "/sys/fs/cgroup/cpuacct/x/run-1/cpuacct.usage", 1, 1500);
+    PlanCodec.Decoded decoded = PlanCodec.decode(PlanCodec.encode(plan, cgroup));
+    assertThat(decoded.rlimits).containsOnlyKeys(1, 4, 7); // FSIZE, CORE (0 by default), NOFILE
+    assertThat(decoded.rlimits.get(1)).containsExactly(1 << 20, -1L);
+    assertThat(decoded.rlimits.get(4)).containsExactly(0L, 0L);
+    assertThat(decoded.rlimits.get(7)).containsExactly(64L, 64L);
+    assertThat(decoded.cgroup.directories).isEqualTo(cgroup.directories);
+    assertThat(decoded.cgroup.cpuUsageFile).isEqualTo(cgroup.cpuUsageFile);
+    assertThat(decoded.cgroup.cpusMilli).isEqualTo(1500);
+    assertThat(decoded.cpuLimitMicros).isEqualTo(500_000);
+    assertThatThrownBy(() -> PlanCodec.encode(plan, null)).hasMessageContaining("CPU-time limit needs the run's cgroup");
   }
 }

@@ -74,4 +74,16 @@ class StatusParserTest {
     System.arraycopy(b, 0, all, a.length, b.length);
     return all;
   }
+
+  @Test
+  void everyDocumentedTerminationIsKnown() {
+    Termination[] expected = {Termination.EXITED, Termination.SIGNALED, Termination.WALL_TIME_LIMIT,
+        Termination.KILLED, Termination.SETUP_FAILED, Termination.CPU_TIME_LIMIT, Termination.OUTPUT_LIMIT};
+    for (int code = 1; code <= expected.length; code++) {
+      StatusParser parser = new StatusParser();
+      byte[] record = exit(code, 137, 9, 1);
+      parser.accept(record, record.length);
+      assertThat(parser.result().termination()).isEqualTo(expected[code - 1]);
+    }
+  }
 }

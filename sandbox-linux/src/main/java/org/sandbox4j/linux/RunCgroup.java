@@ -1,0 +1,27 @@
+package org.sandbox4j.linux;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.sandbox4j.ResourceUsage;
+
+/** The cgroup of one run: created with its limits before launch, removed after the run. */
+interface RunCgroup {
+  /** 1 or 2: how the helper joins the program to {@link #directories()}. */
+  int version();
+
+  /** The directories the program joins: one per v1 hierarchy, or the one v2 cgroup. */
+  List<Path> directories();
+
+  /** The file the helper reads the CPU usage from, for a CPU-time limit. */
+  Path cpuUsageFile();
+
+  /** 1: nanoseconds as one number (v1 {@code cpuacct.usage}); 2: {@code usage_usec} in v2 {@code cpu.stat}. */
+  int cpuUsageFormat();
+
+  /** What the run's processes used, read now. */
+  ResourceUsage usage() throws IOException;
+
+  /** Kills every process still in the cgroup, so that none escapes, then removes the cgroup. */
+  void destroy() throws IOException, InterruptedException;
+}
