@@ -13,11 +13,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import org.sandbox4j.Access;
 import org.sandbox4j.DataSize;
+import org.sandbox4j.IoThrottle;
 import org.sandbox4j.Mount;
 import org.sandbox4j.Namespace;
 import org.sandbox4j.RootFilesystem;
@@ -56,6 +62,19 @@ public final class CliOptions {
   private final DataSize tmpSize;
   private final Long uid;
   private final Long gid;
+  private final DataSize memoryLimit;
+  private final DataSize memorySoftLimit;
+  private final DataSize swapLimit;
+  private final Duration cpuQuota;
+  private final Duration cpuPeriod;
+  private final Double cpus;
+  private final String cpuset;
+  private final String memoryNodes;
+  private final Integer pidsLimit;
+  private final Duration cpuTimeLimit;
+  private final DataSize outputLimit;
+  private final List<IoThrottle> ioThrottles;
+  private final List<RlimitSetting> rlimits;
   private final Path resultJson;
   private final boolean printPlan;
   private final boolean describe;
@@ -74,6 +93,19 @@ public final class CliOptions {
     this.tmpSize = p.tmpSize;
     this.uid = p.uid;
     this.gid = p.gid;
+    this.memoryLimit = p.memoryLimit;
+    this.memorySoftLimit = p.memorySoftLimit;
+    this.swapLimit = p.swapLimit;
+    this.cpuQuota = p.cpuQuota;
+    this.cpuPeriod = p.cpuPeriod;
+    this.cpus = p.cpus;
+    this.cpuset = p.cpuset;
+    this.memoryNodes = p.memoryNodes;
+    this.pidsLimit = p.pidsLimit;
+    this.cpuTimeLimit = p.cpuTimeLimit;
+    this.outputLimit = p.outputLimit;
+    this.ioThrottles = List.copyOf(p.ioThrottles);
+    this.rlimits = List.copyOf(p.rlimits);
     this.resultJson = p.resultJson;
     this.printPlan = p.printPlan;
     this.describe = p.describe;
@@ -150,6 +182,71 @@ public final class CliOptions {
     return gid == null ? OptionalLong.empty() : OptionalLong.of(gid);
   }
 
+  /** {@code --memory}: the memory of all the sandbox's processes together. */
+  public Optional<DataSize> memoryLimit() {
+    return Optional.ofNullable(memoryLimit);
+  }
+
+  /** {@code --memory-soft}. */
+  public Optional<DataSize> memorySoftLimit() {
+    return Optional.ofNullable(memorySoftLimit);
+  }
+
+  /** {@code --swap}; only with {@link #memoryLimit()}. */
+  public Optional<DataSize> swapLimit() {
+    return Optional.ofNullable(swapLimit);
+  }
+
+  /** {@code --cpu-quota}; never together with {@link #cpus()}. */
+  public Optional<Duration> cpuQuota() {
+    return Optional.ofNullable(cpuQuota);
+  }
+
+  /** {@code --cpu-period}; only with {@link #cpuQuota()} or {@link #cpus()}. */
+  public Optional<Duration> cpuPeriod() {
+    return Optional.ofNullable(cpuPeriod);
+  }
+
+  /** {@code --cpus}: CPU bandwidth as a number of CPUs. */
+  public OptionalDouble cpus() {
+    return cpus == null ? OptionalDouble.empty() : OptionalDouble.of(cpus);
+  }
+
+  /** {@code --cpuset}, as typed. */
+  public Optional<String> cpuset() {
+    return Optional.ofNullable(cpuset);
+  }
+
+  /** {@code --mems}, as typed. */
+  public Optional<String> memoryNodes() {
+    return Optional.ofNullable(memoryNodes);
+  }
+
+  /** {@code --pids}. */
+  public OptionalInt pidsLimit() {
+    return pidsLimit == null ? OptionalInt.empty() : OptionalInt.of(pidsLimit);
+  }
+
+  /** {@code --cpu-time}. */
+  public Optional<Duration> cpuTimeLimit() {
+    return Optional.ofNullable(cpuTimeLimit);
+  }
+
+  /** {@code --output-limit}: when present, COMMAND's stdout and stderr are pipes the CLI copies. */
+  public Optional<DataSize> outputLimit() {
+    return Optional.ofNullable(outputLimit);
+  }
+
+  /** The caps of {@code --io-read-bps}, {@code --io-write-bps}, {@code --io-read-iops}, {@code --io-write-iops}. */
+  public List<IoThrottle> ioThrottles() {
+    return ioThrottles;
+  }
+
+  /** The {@code --rlimit} settings, in command-line order, one per resource. */
+  public List<RlimitSetting> rlimits() {
+    return rlimits;
+  }
+
   /** Where {@code --result-json} writes the result, made absolute. */
   public Optional<Path> resultJson() {
     return Optional.ofNullable(resultJson);
@@ -207,12 +304,55 @@ public final class CliOptions {
     if (uid != null) {
       builder.runAs(uid, gid);
     }
+    applyLimits(builder);
     return builder.build();
+  }
+
+  /** The limit options, one builder call each. */
+  private void applyLimits(Sandbox.Builder builder) {
+    if (memoryLimit != null) {
+      builder.memoryLimit(memoryLimit);
+    }
+    if (memorySoftLimit != null) {
+      builder.memorySoftLimit(memorySoftLimit);
+    }
+    if (swapLimit != null) {
+      builder.swapLimit(swapLimit);
+    }
+    if (cpuQuota != null) {
+      builder.cpuQuota(cpuQuota);
+    }
+    if (cpuPeriod != null) {
+      builder.cpuPeriod(cpuPeriod);
+    }
+    if (cpus != null) {
+      builder.cpus(cpus);
+    }
+    if (cpuset != null) {
+      builder.cpuset(cpuset);
+    }
+    if (memoryNodes != null) {
+      builder.memoryNodes(memoryNodes);
+    }
+    if (pidsLimit != null) {
+      builder.pidsLimit(pidsLimit);
+    }
+    if (cpuTimeLimit != null) {
+      builder.cpuTimeLimit(cpuTimeLimit);
+    }
+    if (outputLimit != null) {
+      builder.outputLimit(outputLimit);
+    }
+    // Each was made by ioReadBandwidth(...) and its kin while parsing; ioThrottle adds it as they do.
+    ioThrottles.forEach(builder::ioThrottle);
+    rlimits.forEach(rlimit -> rlimit.applyTo(builder));
   }
 
   /**
    * A fresh command of {@link #command()} under {@link #toSandbox()}, with the
-   * {@code --env} variables and the CLI's own stdin, stdout and stderr.
+   * {@code --env} variables and the CLI's own stdin, stdout and stderr. With
+   * {@code --output-limit} stdout and stderr are pipes instead, for the library counts
+   * output only as it reads it from pipes; the caller copies them to its own.
    *
    * @throws IllegalStateException when no command was given (only {@code --describe})
    */
@@ -220,11 +360,12 @@ public final class CliOptions {
     if (command.isEmpty()) {
       throw new IllegalStateException("no command was given");
     }
+    Redirect output = outputLimit == null ? Redirect.INHERIT : Redirect.PIPE;
     return toSandbox().command(command)
         .environment(environment)
         .redirectInput(Redirect.INHERIT)
-        .redirectOutput(Redirect.INHERIT)
-        .redirectError(Redirect.INHERIT);
+        .redirectOutput(output)
+        .redirectError(output);
   }
 
   /**
@@ -237,6 +378,16 @@ public final class CliOptions {
     }
     if ((uid == null) != (gid == null)) {
       throw new CliUsageException("--uid and --gid go together: give both or neither");
+    }
+    // The builder refuses these too, but its messages name its methods, not the options.
+    if (cpus != null && cpuQuota != null) {
+      throw new CliUsageException("--cpus and --cpu-quota both set the CPU quota: give one of them");
+    }
+    if (cpuPeriod != null && cpus == null && cpuQuota == null) {
+      throw new CliUsageException("--cpu-period needs --cpu-quota or --cpus: it is the period of the quota");
+    }
+    if (swapLimit != null && memoryLimit == null) {
+      throw new CliUsageException("--swap needs --memory: swap is limited together with memory");
     }
     if (command.isEmpty() && !describe) {
       throw new CliUsageException("run needs a command: sandbox4j run [options] -- COMMAND [ARGS...]");
@@ -255,7 +406,15 @@ public final class CliOptions {
   private static final class Parser {
     private static final Set<String> FLAGS = Set.of("--rootfs-rw", "--share-net", "--print-plan", "--describe");
     private static final Set<String> VALUED = Set.of("--rootfs", "--ro-bind", "--bind", "--tmpfs", "--tmp-size",
-        "--hostname", "--workdir", "--env", "--wall-time", "--uid", "--gid", "--result-json");
+        "--hostname", "--workdir", "--env", "--wall-time", "--uid", "--gid", "--result-json",
+        "--memory", "--memory-soft", "--swap", "--cpu-quota", "--cpu-period", "--cpus", "--cpuset", "--mems",
+        "--pids", "--cpu-time", "--output-limit", "--io-read-bps", "--io-write-bps", "--io-read-iops",
+        "--io-write-iops", "--rlimit");
+    /**
+     * What {@code --cpus} reads: {@link Double#parseDouble} alone would also take {@code NaN},
+     * {@code Infinity}, hexadecimal and {@code 1.5f}, which no one means as a number of CPUs.
+     */
+    private static final Pattern DECIMAL = Pattern.compile("\\d+(\\.\\d*)?|\\.\\d+");
 
     private final List<String> args;
     private int next;
@@ -272,6 +431,19 @@ public final class CliOptions {
     private DataSize tmpSize;
     private Long uid;
     private Long gid;
+    private DataSize memoryLimit;
+    private DataSize memorySoftLimit;
+    private DataSize swapLimit;
+    private Duration cpuQuota;
+    private Duration cpuPeriod;
+    private Double cpus;
+    private String cpuset;
+    private String memoryNodes;
+    private Integer pidsLimit;
+    private Duration cpuTimeLimit;
+    private DataSize outputLimit;
+    private final List<IoThrottle> ioThrottles = new ArrayList<>();
+    private final List<RlimitSetting> rlimits = new ArrayList<>();
     private Path resultJson;
     private boolean printPlan;
     private boolean describe;
@@ -409,8 +581,146 @@ public final class CliOptions {
           resultJson = checked(option, value, () -> hostPath(value));
           break;
         default:
+          readLimit(option, value);
+      }
+    }
+
+    /** The limit options: each value is checked by the one builder call it maps to. */
+    private void readLimit(String option, String value) throws CliUsageException {
+      switch (option) {
+        case "--memory":
+          once(option);
+          memoryLimit = size(option, value, Sandbox.Builder::memoryLimit);
+          break;
+        case "--memory-soft":
+          once(option);
+          memorySoftLimit = size(option, value, Sandbox.Builder::memorySoftLimit);
+          break;
+        case "--swap":
+          once(option);
+          swapLimit = size(option, value, Sandbox.Builder::swapLimit);
+          break;
+        case "--cpu-quota":
+          once(option);
+          cpuQuota = duration(option, value, Sandbox.Builder::cpuQuota);
+          break;
+        case "--cpu-period":
+          once(option);
+          cpuPeriod = duration(option, value, Sandbox.Builder::cpuPeriod);
+          break;
+        case "--cpus":
+          once(option);
+          cpus = checked(option, value, () -> {
+            double count = cpuCount(value);
+            Sandbox.builder().cpus(count);
+            return count;
+          });
+          break;
+        case "--cpuset":
+          once(option);
+          // build() asks the provider whether these CPUs are online on this host.
+          cpuset = checked(option, value, () -> {
+            Sandbox.builder().cpuset(value).build();
+            return value;
+          });
+          break;
+        case "--mems":
+          once(option);
+          memoryNodes = checked(option, value, () -> {
+            Sandbox.builder().memoryNodes(value).build();
+            return value;
+          });
+          break;
+        case "--pids":
+          once(option);
+          pidsLimit = checked(option, value, () -> {
+            int pids = intNumber(value);
+            Sandbox.builder().pidsLimit(pids);
+            return pids;
+          });
+          break;
+        case "--cpu-time":
+          once(option);
+          cpuTimeLimit = duration(option, value, Sandbox.Builder::cpuTimeLimit);
+          break;
+        case "--output-limit":
+          once(option);
+          outputLimit = size(option, value, Sandbox.Builder::outputLimit);
+          break;
+        case "--io-read-bps":
+          addThrottle(option, value, builder -> {
+            DeviceRate rate = DeviceRate.parseBytesPerSecond(value);
+            builder.ioReadBandwidth(rate.device(), DataSize.ofBytes(rate.perSecond()));
+          });
+          break;
+        case "--io-write-bps":
+          addThrottle(option, value, builder -> {
+            DeviceRate rate = DeviceRate.parseBytesPerSecond(value);
+            builder.ioWriteBandwidth(rate.device(), DataSize.ofBytes(rate.perSecond()));
+          });
+          break;
+        case "--io-read-iops":
+          addThrottle(option, value, builder -> {
+            DeviceRate rate = DeviceRate.parseOperationsPerSecond(value);
+            builder.ioReadIops(rate.device(), rate.perSecond());
+          });
+          break;
+        case "--io-write-iops":
+          addThrottle(option, value, builder -> {
+            DeviceRate rate = DeviceRate.parseOperationsPerSecond(value);
+            builder.ioWriteIops(rate.device(), rate.perSecond());
+          });
+          break;
+        case "--rlimit":
+          RlimitSetting rlimit = checked(option, value, () -> {
+            RlimitSetting setting = RlimitSetting.parse(value);
+            // Against the ones before, so that a second --rlimit for the same NAME gets the builder's word.
+            Sandbox.Builder check = Sandbox.builder();
+            rlimits.forEach(before -> before.applyTo(check));
+            setting.applyTo(check);
+            return setting;
+          });
+          rlimits.add(rlimit);
+          break;
+        default:
           throw new IllegalStateException(option + " is in VALUED but has no case here");
       }
+    }
+
+    /**
+     * Makes the throttle with {@code call}, one of the builder's {@code io*} methods, after
+     * those given before: the builder then refuses a second cap of the same kind on the
+     * same device under this option and value.
+     */
+    private void addThrottle(String option, String value, Consumer<Sandbox.Builder> call) throws CliUsageException {
+      IoThrottle throttle = checked(option, value, () -> {
+        Sandbox.Builder check = Sandbox.builder();
+        ioThrottles.forEach(check::ioThrottle);
+        call.accept(check);
+        List<IoThrottle> io = check.build().limits().io();
+        return io.get(io.size() - 1);
+      });
+      ioThrottles.add(throttle);
+    }
+
+    /** A SIZE, checked by the builder call {@code option} maps to. */
+    private static DataSize size(String option, String value, BiConsumer<Sandbox.Builder, DataSize> call)
+        throws CliUsageException {
+      return checked(option, value, () -> {
+        DataSize size = DataSize.parse(value);
+        call.accept(Sandbox.builder(), size);
+        return size;
+      });
+    }
+
+    /** A DURATION, checked by the builder call {@code option} maps to. */
+    private static Duration duration(String option, String value, BiConsumer<Sandbox.Builder, Duration> call)
+        throws CliUsageException {
+      return checked(option, value, () -> {
+        Duration duration = DurationParser.parse(value);
+        call.accept(Sandbox.builder(), duration);
+        return duration;
+      });
     }
 
     /** The value after {@code option}; a missing one is an error, not the start of the command. */
@@ -480,6 +790,21 @@ public final class CliOptions {
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException("not a number");
       }
+    }
+
+    private static int intNumber(String text) {
+      long number = number(text);
+      if (number != (int) number) {
+        throw new IllegalArgumentException("out of range, at most " + Integer.MAX_VALUE);
+      }
+      return (int) number;
+    }
+
+    private static double cpuCount(String text) {
+      if (!DECIMAL.matcher(text).matches()) {
+        throw new IllegalArgumentException("not a number of CPUs (expected e.g. 0.5, 1 or 1.5)");
+      }
+      return Double.parseDouble(text);
     }
   }
 }

@@ -6,9 +6,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import org.sandbox4j.SandboxCommand;
@@ -21,7 +24,9 @@ import org.sandbox4j.SandboxResult;
  *
  * <p>A thin layer over the public API: {@link CliOptions} turns the arguments into one
  * {@link org.sandbox4j.Sandbox} and one {@link SandboxCommand}; this class starts it with
- * the CLI's own stdin, stdout and stderr, waits, and exits with the program's status.
+ * the CLI's own stdin, stdout and stderr, waits, and exits with the program's status. With
+ * {@code --output-limit} the program's stdout and stderr are pipes, which this class copies
+ * to {@link System#out} and {@link System#err} until they end.
  */
 public final class Main {
   /** What {@code sandbox4j --help} prints. */
@@ -61,14 +66,54 @@ public final class Main {
                               running COMMAND
         -h, --help            print this help
 
+      Limits:
+        --memory SIZE         memory of all of COMMAND's processes together, at
+                              least 1m; beyond it the kernel's OOM killer acts
+                              inside the sandbox only
+        --memory-soft SIZE    memory the kernel reclaims first when the host
+                              runs short
+        --swap SIZE           swap besides --memory (default 0: no swap)
+        --cpu-quota DURATION  CPU time per period over all CPUs: 20ms is 20% of
+                              one CPU with the default period
+        --cpu-period DURATION period of --cpu-quota or --cpus, 1ms to 1s
+                              (default 100ms)
+        --cpus N              CPU bandwidth as a number of CPUs, e.g. 0.5 or
+                              1.5 (instead of --cpu-quota)
+        --cpuset LIST         the CPUs COMMAND may run on, e.g. 0-3,8
+        --mems LIST           the memory nodes COMMAND may allocate on, e.g. 0
+        --pids N              most processes and threads alive at once
+        --cpu-time DURATION   kill the sandbox once its processes together used
+                              DURATION of CPU time
+        --output-limit SIZE   kill the sandbox once COMMAND wrote more than SIZE
+                              to stdout and stderr together; sandbox4j copies
+                              them to its own, at most SIZE in all
+        --io-read-bps DEV:RATE
+                              cap reads from block device DEV to RATE, a SIZE
+                              per second, e.g. /dev/vda:1m (repeatable)
+        --io-write-bps DEV:RATE
+                              cap writes to DEV to RATE per second (repeatable)
+        --io-read-iops DEV:N  cap read operations on DEV to N per second
+                              (repeatable)
+        --io-write-iops DEV:N cap write operations on DEV to N per second
+                              (repeatable)
+        --rlimit NAME=VALUE   a per-process limit, soft and hard alike; NAME is
+                              fsize, nofile, stack, core or as; VALUE a number,
+                              a SIZE (not for nofile) or unlimited, e.g.
+                              nofile=256 or fsize=10m; NAME=SOFT:HARD sets
+                              them apart, e.g. nofile=256:1024 (repeatable)
+      All limits but --output-limit and --rlimit need a cgroup sandbox4j can
+      create; without one the launch fails (127) rather than run unlimited.
+
       An option's value is the next argument or follows '=' (--hostname=box).
-      SIZE is 4096, 512k, 64m or 1g (binary units). Host paths (DIR of --rootfs,
-      SRC, FILE) may be relative to the current directory; paths inside the
-      sandbox (DST, --workdir) must be absolute.
+      SIZE is 4096, 512k, 64m or 1g (binary units); DURATION is as for
+      --wall-time. Host paths (DIR of --rootfs, SRC, DEV, FILE) may be relative
+      to the current directory; paths inside the sandbox (DST, --workdir) must
+      be absolute.
 
       Exit status:
         N     COMMAND's own exit status
-        128+S signal S ended COMMAND, e.g. 137 (SIGKILL) when --wall-time ran out;
+        128+S signal S ended COMMAND, e.g. 137 (SIGKILL) when --wall-time,
+              --cpu-time or --output-limit ran out or --memory was exceeded;
               on SIGINT or SIGTERM sandbox4j kills the sandbox and exits 130 or 143
         0     --help, --version, --describe, --print-plan
         2     a bad command line; the message names the option and the value
@@ -81,8 +126,13 @@ public final class Main {
 
       --result-json FILE holds one JSON object with keys in this order:
         {"termination":"EXITED","exitCode":0,"signal":0,"wallTimeMicros":1843}
-      termination is EXITED, SIGNALED, WALL_TIME_LIMIT, KILLED or SETUP_FAILED.
+      termination is EXITED, SIGNALED, WALL_TIME_LIMIT, CPU_TIME_LIMIT,
+      MEMORY_LIMIT, OUTPUT_LIMIT, KILLED or SETUP_FAILED.
       SETUP_FAILED (exitCode 127) adds "stage", "path", "errno" and "detail".
+      When the sandbox had a cgroup, what it used follows: "cpuUserMicros",
+      "cpuSystemMicros", "peakMemoryBytes", "oomKills", "pidsPeak",
+      "pidsLimitHits", "ioReadBytes", "ioWriteBytes"; peakMemoryBytes and
+      pidsPeak are null where the kernel keeps no peak.
       """;
 
   private static final String PREFIX = "sandbox4j: ";
@@ -98,7 +148,8 @@ public final class Main {
   /**
    * Does what the command line says and returns the exit status; never calls
    * {@link System#exit}, so tests can call it. A run's program still uses the process's
-   * real stdin, stdout and stderr, not {@code out} and {@code err}.
+   * real stdin, stdout and stderr, not {@code out} and {@code err} (with {@code --output-limit}:
+   * its output is copied to {@link System#out} and {@link System#err}).
    */
   public static int execute(String[] args, PrintStream out, PrintStream err) {
     if (args.length == 0) {
@@ -180,16 +231,37 @@ public final class Main {
   private static SandboxResult runToEnd(SandboxCommand command)
       throws SandboxLaunchException, InterruptedException {
     try (SandboxProcess process = command.start()) {
+      List<OutputCopier> copiers = copyOutput(command, process);
       Thread killer = new Thread(() -> killAndRelease(process), "sandbox4j-cli-shutdown");
       boolean hooked = addShutdownHook(killer);
       try {
-        return process.waitForResult();
+        SandboxResult result = process.waitForResult();
+        // The run can be over while its last output still waits in the pipes.
+        for (OutputCopier copier : copiers) {
+          copier.join();
+        }
+        return result;
       } finally {
         if (hooked) {
           removeShutdownHook(killer);
         }
       }
     }
+  }
+
+  /**
+   * Copies the program's stdout and stderr where they are pipes ({@code --output-limit}) to
+   * the process's own, where they would have gone had the program inherited them.
+   */
+  private static List<OutputCopier> copyOutput(SandboxCommand command, SandboxProcess process) {
+    List<OutputCopier> copiers = new ArrayList<>(2);
+    if (command.stdout().type() == Redirect.Type.PIPE) {
+      copiers.add(OutputCopier.start("sandbox4j-cli-stdout", process.getInputStream(), System.out));
+    }
+    if (command.stderr().type() == Redirect.Type.PIPE) {
+      copiers.add(OutputCopier.start("sandbox4j-cli-stderr", process.getErrorStream(), System.err));
+    }
+    return copiers;
   }
 
   /** Kills at once, then waits until the sandbox is gone and its pipes are released. */

@@ -2,6 +2,8 @@ package org.sandbox4j.examples.cli;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.OptionalLong;
+import org.sandbox4j.ResourceUsage;
 import org.sandbox4j.SandboxLaunchException;
 import org.sandbox4j.SandboxResult;
 import org.sandbox4j.Termination;
@@ -12,7 +14,11 @@ import org.sandbox4j.Termination;
  * <pre>{"termination":"EXITED","exitCode":0,"signal":0,"wallTimeMicros":1843}</pre>
  *
  * <p>Keys come in a fixed order, the order of {@link SandboxResult}'s accessors, so that
- * the output is stable and diffable. A launch failure is reported as
+ * the output is stable and diffable. When the run had a cgroup ({@link SandboxResult#usage()}),
+ * what it used follows: {@code cpuUserMicros}, {@code cpuSystemMicros}, {@code peakMemoryBytes},
+ * {@code oomKills}, {@code pidsPeak}, {@code pidsLimitHits}, {@code ioReadBytes} and
+ * {@code ioWriteBytes}; the two peaks are {@code null} where the kernel keeps none. Without a
+ * cgroup these keys are absent, not zero: nothing was measured. A launch failure is reported as
  * {@link Termination#SETUP_FAILED} with the CLI's exit status {@link ExitCodes#LAUNCH_FAILED}
  * and adds {@code stage}, {@code path}, {@code errno} (the symbolic name, e.g.
  * {@code ENOENT}) and {@code detail}; empty strings where the library has nothing to say.
@@ -43,11 +49,24 @@ public final class ResultJson {
   }
 
   private static JsonObjectWriter resultFields(SandboxResult result) {
-    return new JsonObjectWriter()
+    JsonObjectWriter json = new JsonObjectWriter()
         .string("termination", result.termination().name())
         .number("exitCode", result.exitCode())
         .number("signal", result.signal())
         .number("wallTimeMicros", result.wallTimeMicros());
+    result.usage().ifPresent(usage -> usageFields(json, usage));
+    return json;
+  }
+
+  private static void usageFields(JsonObjectWriter json, ResourceUsage usage) {
+    json.number("cpuUserMicros", usage.cpuUserMicros())
+        .number("cpuSystemMicros", usage.cpuSystemMicros())
+        .number("peakMemoryBytes", usage.peakMemoryBytes())
+        .number("oomKills", usage.oomKills())
+        .number("pidsPeak", usage.pidsPeak())
+        .number("pidsLimitHits", usage.pidsLimitHits())
+        .number("ioReadBytes", usage.ioReadBytes())
+        .number("ioWriteBytes", usage.ioWriteBytes());
   }
 
   /** {@code text} as a JSON string literal, quotes included. */
@@ -98,6 +117,11 @@ public final class ResultJson {
 
     JsonObjectWriter number(String name, long value) {
       return member(name, Long.toString(value));
+    }
+
+    /** An absent value is JSON's {@code null}: the key stays, so every line has the same keys. */
+    JsonObjectWriter number(String name, OptionalLong value) {
+      return member(name, value.isPresent() ? Long.toString(value.getAsLong()) : "null");
     }
 
     private JsonObjectWriter member(String name, String jsonValue) {

@@ -3,18 +3,27 @@ package org.sandbox4j.examples.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.sandbox4j.Access;
 import org.sandbox4j.DataSize;
+import org.sandbox4j.IoThrottle;
 import org.sandbox4j.Mount;
 import org.sandbox4j.Namespace;
+import org.sandbox4j.ResourceLimits;
+import org.sandbox4j.Rlimit;
 import org.sandbox4j.RootFilesystem;
 import org.sandbox4j.Sandbox;
 import org.sandbox4j.SandboxCommand;
@@ -64,6 +73,19 @@ class CliOptionsTest {
       assertThat(options.uid()).isEmpty();
       assertThat(options.gid()).isEmpty();
       assertThat(options.resultJson()).isEmpty();
+      assertThat(options.memoryLimit()).isEmpty();
+      assertThat(options.memorySoftLimit()).isEmpty();
+      assertThat(options.swapLimit()).isEmpty();
+      assertThat(options.cpuQuota()).isEmpty();
+      assertThat(options.cpuPeriod()).isEmpty();
+      assertThat(options.cpus()).isEmpty();
+      assertThat(options.cpuset()).isEmpty();
+      assertThat(options.memoryNodes()).isEmpty();
+      assertThat(options.pidsLimit()).isEmpty();
+      assertThat(options.cpuTimeLimit()).isEmpty();
+      assertThat(options.outputLimit()).isEmpty();
+      assertThat(options.ioThrottles()).isEmpty();
+      assertThat(options.rlimits()).isEmpty();
       assertThat(options.sharesNetwork()).isFalse();
       assertThat(options.printPlan()).isFalse();
       assertThat(options.describe()).isFalse();
@@ -73,6 +95,7 @@ class CliOptionsTest {
       assertThat(sandbox.workingDirectory()).isEqualTo("/");
       assertThat(sandbox.wallTimeLimit()).isEmpty();
       assertThat(sandbox.runAsUid()).isEmpty();
+      assertThat(sandbox.limits()).isEqualTo(Sandbox.builder().build().limits());
     }
   }
 
@@ -527,12 +550,337 @@ class CliOptionsTest {
     }
   }
 
+  @Nested
+  class Memory {
+    @Test
+    void mapsToTheBuildersMemoryCalls() throws Exception {
+      CliOptions options = parse("--memory", "64m", "--memory-soft", "32m", "--swap", "16m", "--", "true");
+
+      assertThat(options.memoryLimit()).contains(DataSize.ofMebibytes(64));
+      assertThat(options.memorySoftLimit()).contains(DataSize.ofMebibytes(32));
+      assertThat(options.swapLimit()).contains(DataSize.ofMebibytes(16));
+      assertThat(options.toSandbox().limits()).isEqualTo(Sandbox.builder().memoryLimit(DataSize.ofMebibytes(64))
+          .memorySoftLimit(DataSize.ofMebibytes(32)).swapLimit(DataSize.ofMebibytes(16)).build().limits());
+    }
+
+    @Test
+    void reportsTheParsersAndTheBuildersMessages() {
+      assertThat(error("--memory", "lots", "--", "true"))
+          .isEqualTo("--memory lots: not a size: \"lots\" (expected e.g. 4096, 512k, 64m, 1g)");
+      assertThat(error("--memory", "512k", "--", "true"))
+          .isEqualTo("--memory 512k: memoryLimit must be at least 1 MiB, was 512 KiB");
+      assertThat(error("--memory-soft", "0", "--", "true"))
+          .isEqualTo("--memory-soft 0: memorySoftLimit must be positive, was 0 B");
+      assertThat(error("--memory", "64m", "--swap", "1x", "--", "true"))
+          .isEqualTo("--swap 1x: not a size: \"1x\" (unknown unit \"x\"; use k, m, g or t)");
+    }
+
+    @Test
+    void swapNeedsMemory() {
+      assertThat(error("--swap", "1g", "--", "true"))
+          .isEqualTo("--swap needs --memory: swap is limited together with memory");
+    }
+
+    @Test
+    void reportsTheBuildersMessageForASoftLimitAboveTheLimit() {
+      assertThat(error("--memory", "32m", "--memory-soft", "64m", "--", "true"))
+          .isEqualTo("memorySoftLimit 64 MiB is above memoryLimit 32 MiB");
+    }
+
+    @Test
+    void mayBeGivenOnce() {
+      assertThat(error("--memory", "64m", "--memory", "32m", "--", "true"))
+          .isEqualTo("--memory was given twice; give it once");
+    }
+  }
+
+  @Nested
+  class Cpu {
+    @Test
+    void quotaAndPeriodMapToTheBuildersCalls() throws Exception {
+      CliOptions options = parse("--cpu-quota", "20ms", "--cpu-period", "50ms", "--", "true");
+      ResourceLimits limits = options.toSandbox().limits();
+
+      assertThat(options.cpuQuota()).contains(Duration.ofMillis(20));
+      assertThat(options.cpuPeriod()).contains(Duration.ofMillis(50));
+      assertThat(limits.cpuQuota()).contains(Duration.ofMillis(20));
+      assertThat(limits.cpuPeriod()).contains(Duration.ofMillis(50));
+    }
+
+    @Test
+    void cpusIsAQuotaOfThatManyPeriods() throws Exception {
+      CliOptions options = parse("--cpus", "0.5", "--", "true");
+
+      assertThat(options.cpus()).hasValue(0.5);
+      assertThat(options.toSandbox().limits().cpuQuota()).contains(Duration.ofMillis(50));
+      assertThat(options.toSandbox().limits().cpuPeriod()).contains(ResourceLimits.DEFAULT_CPU_PERIOD);
+      assertThat(parse("--cpus", "1.5", "--cpu-period", "10ms", "--", "true").toSandbox().limits().cpuQuota())
+          .contains(Duration.ofMillis(15));
+      assertThat(parse("--cpus", "2", "--", "true").cpus()).hasValue(2.0);
+      assertThat(parse("--cpus", ".25", "--", "true").cpus()).hasValue(0.25);
+    }
+
+    @Test
+    void cpusTakesOnlyADecimalNumber() {
+      for (String notCpus : new String[] {"NaN", "Infinity", "1e3", "0x1p3", "1.5f", "-1", "", " 1", "half"}) {
+        assertThat(error("--cpus", notCpus, "--", "true"))
+            .startsWith("--cpus ").endsWith(": not a number of CPUs (expected e.g. 0.5, 1 or 1.5)");
+      }
+      assertThat(error("--cpus", "NaN", "--", "true"))
+          .isEqualTo("--cpus NaN: not a number of CPUs (expected e.g. 0.5, 1 or 1.5)");
+    }
+
+    @Test
+    void reportsTheBuildersMessages() {
+      assertThat(error("--cpus", "0.001", "--", "true"))
+          .isEqualTo("--cpus 0.001: cpus must be between 0.01 and 8192, was 0.001");
+      assertThat(error("--cpu-quota", "500us", "--", "true"))
+          .isEqualTo("--cpu-quota 500us: cpuQuota must be at least 1ms, was PT0.0005S");
+      assertThat(error("--cpu-quota", "20ms", "--cpu-period", "2s", "--", "true"))
+          .isEqualTo("--cpu-period 2s: cpuPeriod must be between 1ms and 1s, was PT2S");
+      assertThat(error("--cpu-quota", "20", "--", "true"))
+          .isEqualTo("--cpu-quota 20: not a duration: \"20\" (give a unit: ns, us, ms, s, m or h)");
+    }
+
+    @Test
+    void cpusAndCpuQuotaExcludeEachOther() {
+      assertThat(error("--cpus", "1", "--cpu-quota", "20ms", "--", "true"))
+          .isEqualTo("--cpus and --cpu-quota both set the CPU quota: give one of them");
+    }
+
+    @Test
+    void cpuPeriodNeedsAQuota() {
+      assertThat(error("--cpu-period", "50ms", "--", "true"))
+          .isEqualTo("--cpu-period needs --cpu-quota or --cpus: it is the period of the quota");
+    }
+
+    @Test
+    void cpusetAndMemsMapToTheBuildersCalls() throws Exception {
+      CliOptions options = parse("--cpuset", "0", "--mems", "0", "--", "true");
+      ResourceLimits limits = options.toSandbox().limits();
+
+      assertThat(options.cpuset()).contains("0");
+      assertThat(options.memoryNodes()).contains("0");
+      assertThat(limits.cpus()).hasValueSatisfying(cpus -> assertThat(cpus).containsExactly(0));
+      assertThat(limits.memoryNodes()).hasValueSatisfying(nodes -> assertThat(nodes).containsExactly(0));
+    }
+
+    @Test
+    void cpusetAndMemsReportTheBuildersMessages() {
+      assertThat(error("--cpuset", "x", "--", "true")).isEqualTo("--cpuset x: cpuset: \"x\" is not a list like 0-3,8");
+      assertThat(error("--cpuset", "3-1", "--", "true"))
+          .isEqualTo("--cpuset 3-1: cpuset: bad range \"3-1\" in \"3-1\"");
+      assertThat(error("--mems", "", "--", "true"))
+          .isEqualTo("--mems \"\": memoryNodes: empty list \"\" (expected e.g. 0-3,8)");
+    }
+
+    @Test
+    void cpusetAndMemsAreCheckedAgainstTheHost() {
+      assertThat(error("--cpuset", "8191", "--", "true"))
+          .startsWith("--cpuset 8191: cpuset: CPU 8191 is not online on this host (online: ");
+      assertThat(error("--mems", "8191", "--", "true"))
+          .startsWith("--mems 8191: memoryNodes: memory node 8191 is not online on this host (online: ");
+    }
+
+    @Test
+    void cpuTimeMapsToTheBuildersCall() throws Exception {
+      CliOptions options = parse("--cpu-time", "1.5s", "--", "true");
+
+      assertThat(options.cpuTimeLimit()).contains(Duration.ofMillis(1500));
+      assertThat(options.toSandbox().limits().cpuTime()).contains(Duration.ofMillis(1500));
+    }
+
+    @Test
+    void cpuTimeReportsTheParsersAndTheBuildersMessages() {
+      assertThat(error("--cpu-time", "0s", "--", "true"))
+          .isEqualTo("--cpu-time 0s: cpuTimeLimit must be at least 1ms, was PT0S");
+      assertThat(error("--cpu-time", "1d", "--", "true"))
+          .isEqualTo("--cpu-time 1d: not a duration: \"1d\" (unknown unit \"d\"; use ns, us, ms, s, m or h)");
+    }
+  }
+
+  @Nested
+  class Pids {
+    @Test
+    void mapsToTheBuildersCall() throws Exception {
+      CliOptions options = parse("--pids", "16", "--", "true");
+
+      assertThat(options.pidsLimit()).hasValue(16);
+      assertThat(options.toSandbox().limits().pids()).hasValue(16);
+    }
+
+    @Test
+    void reportsWhatIsWrongWithTheValue() {
+      assertThat(error("--pids", "many", "--", "true")).isEqualTo("--pids many: not a number");
+      assertThat(error("--pids", "0", "--", "true")).isEqualTo("--pids 0: pidsLimit must be at least 1, was 0");
+      assertThat(error("--pids", "3000000000", "--", "true"))
+          .isEqualTo("--pids 3000000000: out of range, at most 2147483647");
+    }
+  }
+
+  @Nested
+  class OutputLimit {
+    @Test
+    void mapsToTheBuildersCall() throws Exception {
+      CliOptions options = parse("--output-limit", "1k", "--", "yes");
+
+      assertThat(options.outputLimit()).contains(DataSize.ofKibibytes(1));
+      assertThat(options.toSandbox().limits().output()).contains(DataSize.ofKibibytes(1));
+    }
+
+    @Test
+    void makesStdoutAndStderrPipesAndStillInheritsStdin() throws Exception {
+      SandboxCommand command = parse("--output-limit", "1k", "--", "yes").newCommand();
+
+      assertThat(command.stdin()).isEqualTo(Redirect.INHERIT);
+      assertThat(command.stdout()).isEqualTo(Redirect.PIPE);
+      assertThat(command.stderr()).isEqualTo(Redirect.PIPE);
+      assertThat(command.redirectErrorStream()).isFalse();
+    }
+
+    @Test
+    void reportsTheBuildersMessage() {
+      assertThat(error("--output-limit", "0", "--", "yes"))
+          .isEqualTo("--output-limit 0: outputLimit must be positive, was 0 B");
+      assertThat(error("--output-limit", "", "--", "yes"))
+          .isEqualTo("--output-limit \"\": not a size: \"\" (expected e.g. 4096, 512k, 64m, 1g)");
+    }
+  }
+
+  @Nested
+  class Io {
+    @Test
+    void reportsTheParsersMessages() {
+      assertThat(error("--io-read-bps", "/dev/vda", "--", "true"))
+          .isEqualTo("--io-read-bps /dev/vda: expected DEV:RATE, e.g. /dev/vda:1m");
+      assertThat(error("--io-write-iops", "/dev/vda", "--", "true"))
+          .isEqualTo("--io-write-iops /dev/vda: expected DEV:N, e.g. /dev/vda:100");
+      assertThat(error("--io-write-bps", "/dev/vda:fast", "--", "true"))
+          .isEqualTo("--io-write-bps /dev/vda:fast: not a size: \"fast\" (expected e.g. 4096, 512k, 64m, 1g)");
+      assertThat(error("--io-read-iops", "/dev/vda:1k", "--", "true"))
+          .isEqualTo("--io-read-iops /dev/vda:1k: not a number of operations: \"1k\"");
+    }
+
+    @Test
+    void reportsTheThrottlesMessages() {
+      assertThat(error("--io-read-bps", "/dev/null:1m", "--", "true"))
+          .isEqualTo("--io-read-bps /dev/null:1m: io read bytes/s: /dev/null is not a block device");
+      assertThat(error("--io-write-bps", "/dev/null:0", "--", "true"))
+          .isEqualTo("--io-write-bps /dev/null:0: io write bytes/s of /dev/null must be positive, was 0");
+      assertThat(error("--io-write-iops", "/dev/null:0", "--", "true"))
+          .isEqualTo("--io-write-iops /dev/null:0: io write IOPS of /dev/null must be positive, was 0");
+      assertThat(error("--io-read-iops", "/no/such:10", "--", "true"))
+          .startsWith("--io-read-iops /no/such:10: io read IOPS: unknown device /no/such (");
+    }
+
+    @Test
+    void eachOptionMapsToItsBuilderCallInOrder() throws Exception {
+      Path device = blockDevice();
+      CliOptions options = parse("--io-read-bps", device + ":1m", "--io-write-bps", device + ":512k",
+          "--io-read-iops", device + ":100", "--io-write-iops", device + ":50", "--", "true");
+
+      List<IoThrottle> expected = Sandbox.builder()
+          .ioReadBandwidth(device, DataSize.ofMebibytes(1))
+          .ioWriteBandwidth(device, DataSize.ofKibibytes(512))
+          .ioReadIops(device, 100)
+          .ioWriteIops(device, 50)
+          .build().limits().io();
+      assertThat(options.ioThrottles()).isEqualTo(expected).hasSize(4);
+      assertThat(options.toSandbox().limits().io()).isEqualTo(expected);
+    }
+
+    @Test
+    void reportsTheBuildersMessageForASecondCapOfTheSameKind() throws Exception {
+      Path device = blockDevice();
+
+      assertThat(error("--io-read-bps", device + ":1m", "--io-read-bps", device + ":2m", "--", "true"))
+          .startsWith("--io-read-bps " + device + ":2m: io throttle read bytes/s 2 MiB on " + device)
+          .contains("conflicts with read bytes/s 1 MiB on " + device);
+    }
+
+    /** The first block device under /dev; the test is skipped on a host without one. */
+    private Path blockDevice() throws IOException {
+      try (Stream<Path> dev = Files.list(Path.of("/dev"))) {
+        Optional<Path> device = dev.sorted().filter(Io::isBlockDevice).findFirst();
+        assumeTrue(device.isPresent(), "no block device under /dev");
+        return device.get();
+      }
+    }
+
+    private static boolean isBlockDevice(Path path) {
+      try {
+        IoThrottle.of(path, IoThrottle.Kind.READ_IOPS, 1);
+        return true;
+      } catch (IllegalArgumentException notOne) {
+        return false;
+      }
+    }
+  }
+
+  @Nested
+  class Rlimits {
+    @Test
+    void areRepeatableAndMapToTheBuildersCalls() throws Exception {
+      CliOptions options = parse("--rlimit", "nofile=256", "--rlimit", "FSIZE=10m:20m", "--rlimit=core=unlimited",
+          "--", "true");
+      Map<Rlimit, long[]> rlimits = options.toSandbox().limits().rlimits();
+
+      assertThat(options.rlimits()).containsExactly(
+          new RlimitSetting(Rlimit.NOFILE, 256, 256),
+          new RlimitSetting(Rlimit.FSIZE, 10 << 20, 20 << 20),
+          new RlimitSetting(Rlimit.CORE, Rlimit.UNLIMITED, Rlimit.UNLIMITED));
+      assertThat(rlimits.get(Rlimit.NOFILE)).containsExactly(256, 256);
+      assertThat(rlimits.get(Rlimit.FSIZE)).containsExactly(10 << 20, 20 << 20);
+      assertThat(rlimits.get(Rlimit.CORE)).containsExactly(Rlimit.UNLIMITED, Rlimit.UNLIMITED);
+    }
+
+    @Test
+    void reportsTheParsersMessages() {
+      assertThat(error("--rlimit", "nofile", "--", "true"))
+          .isEqualTo("--rlimit nofile: expected NAME=VALUE or NAME=SOFT:HARD, e.g. nofile=256");
+      assertThat(error("--rlimit", "cpu=10", "--", "true"))
+          .isEqualTo("--rlimit cpu=10: unknown resource \"cpu\" (use fsize, nofile, stack, core or as)");
+      assertThat(error("--rlimit", "nofile=1k", "--", "true"))
+          .isEqualTo("--rlimit nofile=1k: not a number: \"1k\" (expected e.g. 256, or unlimited)");
+      assertThat(error("--rlimit", "stack=big", "--", "true"))
+          .isEqualTo("--rlimit stack=big: not a size: \"big\" (expected e.g. 4096, 512k, 64m, 1g)");
+    }
+
+    @Test
+    void reportsTheBuildersMessages() {
+      assertThat(error("--rlimit", "nofile=1024:256", "--", "true"))
+          .isEqualTo("--rlimit nofile=1024:256: rlimit NOFILE: soft limit 1024 is above the hard limit 256");
+      assertThat(error("--rlimit", "nofile=256", "--rlimit", "NOFILE=512", "--", "true"))
+          .isEqualTo("--rlimit NOFILE=512: rlimit NOFILE was already set");
+    }
+  }
+
+  @Test
+  void everyLimitOptionTogetherIsTheBuildersPolicy() throws Exception {
+    CliOptions options = parse("--memory", "64m", "--memory-soft", "32m", "--swap", "0", "--cpus", "0.5",
+        "--cpu-period", "20ms", "--cpuset", "0", "--mems", "0", "--pids", "16", "--cpu-time", "2s",
+        "--output-limit", "1m", "--rlimit", "nofile=64", "--rlimit", "as=unlimited", "--share-net", "--", "true");
+    Sandbox expected = Sandbox.builder().strict().shareNamespace(Namespace.NETWORK)
+        .memoryLimit(DataSize.ofMebibytes(64)).memorySoftLimit(DataSize.ofMebibytes(32))
+        .swapLimit(DataSize.ofBytes(0))
+        .cpus(0.5).cpuPeriod(Duration.ofMillis(20)).cpuset("0").memoryNodes("0").pidsLimit(16)
+        .cpuTimeLimit(Duration.ofSeconds(2)).outputLimit(DataSize.ofMebibytes(1))
+        .rlimit(Rlimit.NOFILE, 64).rlimit(Rlimit.AS, Rlimit.UNLIMITED)
+        .build();
+
+    assertThat(options.toSandbox().limits()).isEqualTo(expected.limits());
+    assertThat(options.toSandbox().describe()).isEqualTo(expected.describe());
+  }
+
   @Test
   void optionsAreImmutable() throws Exception {
     CliOptions options = parse("--ro-bind", "/a:/a", "--", "true", "x");
 
     assertThatThrownBy(() -> options.mounts().clear()).isInstanceOf(UnsupportedOperationException.class);
     assertThatThrownBy(() -> options.command().clear()).isInstanceOf(UnsupportedOperationException.class);
+    CliOptions limited = parse("--rlimit", "nofile=8", "--", "true");
+    assertThatThrownBy(() -> limited.rlimits().clear()).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> limited.ioThrottles().clear()).isInstanceOf(UnsupportedOperationException.class);
   }
 
   @Test

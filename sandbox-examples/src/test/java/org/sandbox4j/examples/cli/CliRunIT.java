@@ -12,8 +12,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The CLI running real sandboxes under the strict preset: needs Linux with unprivileged
- * user namespaces and the helper that sandbox-linux bundles. The programs write nothing,
- * since they share the test JVM's own stdio.
+ * user namespaces and the helper that sandbox-linux bundles; the limits need a cgroup the
+ * user may create. The programs write nothing, since they share the test JVM's own stdio,
+ * except under {@code --output-limit}: then the CLI copies their output to {@link System#out},
+ * which the test captures.
  */
 class CliRunIT {
   @TempDir
@@ -58,6 +60,58 @@ class CliRunIT {
     assertThat(err.toString(UTF_8)).startsWith("sandbox4j: launch failed: execve /no/such/program: ENOENT");
     assertThat(Files.readString(json, UTF_8)).startsWith("{\"termination\":\"SETUP_FAILED\",\"exitCode\":127,"
         + "\"signal\":0,\"wallTimeMicros\":0,\"stage\":\"execve\",\"path\":\"/no/such/program\",\"errno\":\"ENOENT\"");
+  }
+
+  @Test
+  void runsUnderLimitsAndWritesWhatTheRunUsed() throws Exception {
+    Path json = temp.resolve("result.json");
+
+    int status = execute("run", "--memory", "64m", "--pids", "16", "--result-json", json.toString(), "--", "/bin/true");
+
+    assertThat(status).as("stderr: %s", err).isZero();
+    assertThat(Files.readString(json, UTF_8))
+        .contains("\"termination\":\"EXITED\"")
+        .containsPattern("\"peakMemoryBytes\":\\d+[,}]");
+  }
+
+  @Test
+  void stopsAtTheOutputLimitAndCopiesTheOutputUpToIt() throws Exception {
+    Path json = temp.resolve("result.json");
+    ByteArrayOutputStream programOut = new ByteArrayOutputStream();
+    PrintStream testOut = System.out;
+    int status;
+    System.setOut(new PrintStream(programOut, true, UTF_8));
+    try {
+      status = execute("run", "--output-limit", "1k", "--result-json", json.toString(), "--", "/usr/bin/yes");
+    } finally {
+      System.setOut(testOut);
+    }
+
+    assertThat(status).as("stderr: %s", err).isEqualTo(137);
+    assertThat(Files.readString(json, UTF_8)).contains("\"termination\":\"OUTPUT_LIMIT\"");
+    // Exactly the limit: the library hands over the bytes up to it and no more.
+    assertThat(programOut.toString(UTF_8)).isEqualTo("y\n".repeat(512));
+  }
+
+  @Test
+  void copiesOutputUnderTheLimitToItsOwnStdoutAndStderr() throws Exception {
+    ByteArrayOutputStream programOut = new ByteArrayOutputStream();
+    ByteArrayOutputStream programErr = new ByteArrayOutputStream();
+    PrintStream testOut = System.out;
+    PrintStream testErr = System.err;
+    int status;
+    System.setOut(new PrintStream(programOut, true, UTF_8));
+    System.setErr(new PrintStream(programErr, true, UTF_8));
+    try {
+      status = execute("run", "--output-limit", "1k", "--", "/bin/sh", "-c", "echo out; echo err >&2; exit 4");
+    } finally {
+      System.setOut(testOut);
+      System.setErr(testErr);
+    }
+
+    assertThat(status).as("stderr: %s", err).isEqualTo(4);
+    assertThat(programOut.toString(UTF_8)).isEqualTo("out\n");
+    assertThat(programErr.toString(UTF_8)).isEqualTo("err\n");
   }
 
   @Test

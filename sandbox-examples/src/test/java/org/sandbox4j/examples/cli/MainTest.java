@@ -12,6 +12,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.sandbox4j.DataSize;
 import org.sandbox4j.Sandbox;
+import org.sandbox4j.Termination;
 
 /** The CLI's answers that need no sandbox: help, version, usage errors, --describe. */
 class MainTest {
@@ -41,10 +42,36 @@ class MainTest {
     for (String option : new String[] {"--rootfs DIR", "--rootfs-rw", "--ro-bind SRC:DST", "--bind SRC:DST",
         "--tmpfs DST[:SIZE]", "--tmp-size SIZE", "--hostname NAME", "--share-net", "--workdir DIR",
         "--env NAME=VALUE", "--wall-time DURATION", "--uid N --gid N", "--result-json FILE", "--print-plan",
-        "--describe", "--version"}) {
+        "--describe", "--version", "--memory SIZE", "--memory-soft SIZE", "--swap SIZE", "--cpu-quota DURATION",
+        "--cpu-period DURATION", "--cpus N", "--cpuset LIST", "--mems LIST", "--pids N", "--cpu-time DURATION",
+        "--output-limit SIZE", "--io-read-bps DEV:RATE", "--io-write-bps DEV:RATE", "--io-read-iops DEV:N",
+        "--io-write-iops DEV:N", "--rlimit NAME=VALUE", "NAME=SOFT:HARD"}) {
       assertThat(Main.HELP).contains(option);
     }
     assertThat(Main.HELP).contains("\n  127   the sandbox could not be launched").contains("\n  2     a bad command line");
+  }
+
+  @Test
+  void helpGroupsTheLimitsUnderTheirOwnHeading() {
+    String limits = Main.HELP.substring(Main.HELP.indexOf("\nLimits:\n"), Main.HELP.indexOf("\nExit status:\n"));
+
+    for (String option : new String[] {"--memory ", "--memory-soft ", "--swap ", "--cpu-quota ", "--cpu-period ",
+        "--cpus ", "--cpuset ", "--mems ", "--pids ", "--cpu-time ", "--output-limit ", "--io-read-bps ",
+        "--io-write-bps ", "--io-read-iops ", "--io-write-iops ", "--rlimit "}) {
+      assertThat(limits).contains("\n  " + option);
+    }
+    assertThat(limits).contains("fsize, nofile, stack, core or as");
+  }
+
+  @Test
+  void helpNamesEveryTerminationAndEveryUsageKey() {
+    String json = Main.HELP.substring(Main.HELP.indexOf("--result-json FILE holds"));
+
+    for (Termination termination : Termination.values()) {
+      assertThat(json).contains(termination.name());
+    }
+    assertThat(json).containsSubsequence("\"cpuUserMicros\"", "\"cpuSystemMicros\"", "\"peakMemoryBytes\"",
+        "\"oomKills\"", "\"pidsPeak\"", "\"pidsLimitHits\"", "\"ioReadBytes\"", "\"ioWriteBytes\"");
   }
 
   @Test
@@ -104,6 +131,30 @@ class MainTest {
         Arguments.of(new String[] {"run", "--uid", "0", "--gid", "-5", "--", "id"}, "--gid -5: runAs: gid -5"),
         Arguments.of(new String[] {"run", "--uid", "0", "--", "id"}, "--uid and --gid go together"),
         Arguments.of(new String[] {"run", "--result-json", "", "--", "true"}, "--result-json \"\": needs a host path"),
+        Arguments.of(new String[] {"run", "--memory", "1k", "--", "true"}, "--memory 1k: memoryLimit must be"),
+        Arguments.of(new String[] {"run", "--memory-soft", "x", "--", "true"}, "--memory-soft x: not a size"),
+        Arguments.of(new String[] {"run", "--swap", "-1", "--", "true"}, "--swap -1: not a size"),
+        Arguments.of(new String[] {"run", "--cpu-quota", "1us", "--", "true"}, "--cpu-quota 1us: cpuQuota must"),
+        Arguments.of(new String[] {"run", "--cpu-period", "5", "--", "true"}, "--cpu-period 5: not a duration"),
+        Arguments.of(new String[] {"run", "--cpus", "lots", "--", "true"}, "--cpus lots: not a number of CPUs"),
+        Arguments.of(new String[] {"run", "--cpuset", "a-b", "--", "true"}, "--cpuset a-b: cpuset: \"a-b\""),
+        Arguments.of(new String[] {"run", "--mems", "0,,1", "--", "true"}, "--mems 0,,1: memoryNodes: "),
+        Arguments.of(new String[] {"run", "--pids", "-1", "--", "true"}, "--pids -1: pidsLimit must be at least 1"),
+        Arguments.of(new String[] {"run", "--cpu-time", "0.5ms", "--", "true"}, "--cpu-time 0.5ms: cpuTimeLimit"),
+        Arguments.of(new String[] {"run", "--output-limit", "0", "--", "true"}, "--output-limit 0: outputLimit"),
+        Arguments.of(new String[] {"run", "--io-read-bps", "/dev/null", "--", "true"},
+            "--io-read-bps /dev/null: expected DEV:RATE"),
+        Arguments.of(new String[] {"run", "--io-write-bps", "/dev/null:1m", "--", "true"},
+            "--io-write-bps /dev/null:1m: io write bytes/s: /dev/null is not a block device"),
+        Arguments.of(new String[] {"run", "--io-read-iops", "/dev/null:x", "--", "true"},
+            "--io-read-iops /dev/null:x: not a number of operations"),
+        Arguments.of(new String[] {"run", "--io-write-iops", "/dev/null:0", "--", "true"},
+            "--io-write-iops /dev/null:0: io write IOPS of /dev/null must be positive"),
+        Arguments.of(new String[] {"run", "--rlimit", "nproc=1", "--", "true"}, "--rlimit nproc=1: unknown resource"),
+        Arguments.of(new String[] {"run", "--rlimit", "core=1:0", "--", "true"}, "--rlimit core=1:0: rlimit CORE"),
+        Arguments.of(new String[] {"run", "--cpus", "1", "--cpu-quota", "1s", "--", "true"}, "--cpus and --cpu-quota"),
+        Arguments.of(new String[] {"run", "--cpu-period", "1s", "--", "true"}, "--cpu-period needs --cpu-quota"),
+        Arguments.of(new String[] {"run", "--swap", "0", "--", "true"}, "--swap needs --memory"),
         Arguments.of(new String[] {"run", "--print-plan"}, "run needs a command"),
         Arguments.of(new String[] {"run", "--describe=yes"}, "--describe takes no value"));
   }
@@ -130,5 +181,16 @@ class MainTest {
         .contains("  [x] PID namespace")
         .contains("  [x] wall-time limit: PT2S");
     assertThat(outcome.err()).isEmpty();
+  }
+
+  @Test
+  void describeStatesTheLimits() {
+    Outcome outcome = execute("run", "--describe", "--memory", "64m", "--pids", "16", "--rlimit", "nofile=256");
+
+    assertThat(outcome.status()).isZero();
+    assertThat(outcome.out())
+        .contains("  [x] memory: 64 MiB, no swap\n")
+        .contains("  [x] pids: at most 16\n")
+        .contains("  [x] rlimit NOFILE: 256\n");
   }
 }

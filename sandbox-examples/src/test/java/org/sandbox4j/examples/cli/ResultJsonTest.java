@@ -3,6 +3,7 @@ package org.sandbox4j.examples.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
+import org.sandbox4j.ResourceUsage;
 import org.sandbox4j.SandboxLaunchException;
 import org.sandbox4j.SandboxResult;
 import org.sandbox4j.Termination;
@@ -23,6 +24,46 @@ class ResultJsonTest {
 
     assertThat(ResultJson.of(result)).isEqualTo(
         "{\"termination\":\"WALL_TIME_LIMIT\",\"exitCode\":137,\"signal\":9,\"wallTimeMicros\":1000412}");
+  }
+
+  @Test
+  void appendsWhatTheRunUsedWhenItHadACgroup() {
+    ResourceUsage usage = ResourceUsage.builder().cpuUserMicros(1200).cpuSystemMicros(340).memoryBytes(4096)
+        .peakMemoryBytes(2_097_152).oomKills(0).pids(0).pidsPeak(3).pidsLimitHits(1)
+        .ioReadBytes(8192).ioWriteBytes(512).build();
+    SandboxResult result = SandboxResult.builder(Termination.EXITED).wallTimeMicros(1843).usage(usage).build();
+
+    assertThat(ResultJson.of(result)).isEqualTo("{\"termination\":\"EXITED\",\"exitCode\":0,\"signal\":0,"
+        + "\"wallTimeMicros\":1843,\"cpuUserMicros\":1200,\"cpuSystemMicros\":340,\"peakMemoryBytes\":2097152,"
+        + "\"oomKills\":0,\"pidsPeak\":3,\"pidsLimitHits\":1,\"ioReadBytes\":8192,\"ioWriteBytes\":512}");
+  }
+
+  @Test
+  void writesPeaksTheKernelDoesNotKeepAsNull() {
+    ResourceUsage usage = ResourceUsage.builder().cpuUserMicros(7).oomKills(1).build();
+    SandboxResult result = SandboxResult.builder(Termination.MEMORY_LIMIT)
+        .exitCode(137).signal(9).wallTimeMicros(52_000).usage(usage).build();
+
+    assertThat(ResultJson.of(result)).isEqualTo("{\"termination\":\"MEMORY_LIMIT\",\"exitCode\":137,\"signal\":9,"
+        + "\"wallTimeMicros\":52000,\"cpuUserMicros\":7,\"cpuSystemMicros\":0,\"peakMemoryBytes\":null,"
+        + "\"oomKills\":1,\"pidsPeak\":null,\"pidsLimitHits\":0,\"ioReadBytes\":0,\"ioWriteBytes\":0}");
+  }
+
+  @Test
+  void leavesTheUsageOutWhenTheRunHadNoCgroup() {
+    SandboxResult result = SandboxResult.builder(Termination.OUTPUT_LIMIT)
+        .exitCode(137).signal(9).wallTimeMicros(2093).build();
+
+    assertThat(ResultJson.of(result)).isEqualTo(
+        "{\"termination\":\"OUTPUT_LIMIT\",\"exitCode\":137,\"signal\":9,\"wallTimeMicros\":2093}");
+  }
+
+  @Test
+  void namesEveryTermination() {
+    for (Termination termination : Termination.values()) {
+      assertThat(ResultJson.of(SandboxResult.builder(termination).build()))
+          .startsWith("{\"termination\":\"" + termination.name() + "\",");
+    }
   }
 
   @Test
