@@ -3,6 +3,7 @@ package org.sandbox4j.benchmarks;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -18,6 +19,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.sandbox4j.CompletedRun;
+import org.sandbox4j.DataSize;
 import org.sandbox4j.Namespace;
 import org.sandbox4j.Sandbox;
 
@@ -30,8 +32,17 @@ import org.sandbox4j.Sandbox;
  * neighbours is the price of one step: {@code processBuilder} is the floor (a plain fork and
  * exec from the JVM), {@code sandbox4jNoNamespaces} adds the helper, {@code
  * sandbox4jStrictSharedNet} adds the namespaces and mounts, {@code sandbox4jStrict} adds the
- * network namespace on top. {@code bubblewrapStrict} is the established tool with comparable
+ * network namespace on top, and {@code sandbox4jStrictWithLimits} adds memory, pids and
+ * CPU-time limits to that. {@code bubblewrapStrict} is the established tool with comparable
  * isolation, started the way a Java program would start it.
+ *
+ * <p>Every sandbox4j line runs in a cgroup of its own where the host has cgroups (made before
+ * the spawn, removed after the run), limits or not: that is where the account of
+ * {@link org.sandbox4j.SandboxResult#usage()} comes from. {@code sandbox4jStrictWithLimits}
+ * against {@code sandbox4jStrict} is the end-to-end price of the limits themselves: the limit
+ * files written (on cgroup v1 the memory and memory+swap limits and {@code pids.max}; the
+ * CPU-time limit needs no controller beyond the cpuacct one every run has) and the helper's
+ * CPU-usage timer. {@code org.sandbox4j.linux.CgroupBenchmark} measures the cgroup alone.
  *
  * <p>Sample time, not average time: a sandbox for many short runs is judged by its tail
  * (p99) as much as by its median, and the network namespace is known for long tails.
@@ -73,11 +84,17 @@ public class SpawnBenchmark {
   private Sandbox noNamespaces;
   private Sandbox strict;
   private Sandbox strictSharedNet;
+  private Sandbox strictWithLimits;
 
   @Setup(Level.Trial)
   public void buildSandboxes() {
     noNamespaces = Sandbox.builder().build();
     strict = Sandbox.builder().strict().build();
+    strictWithLimits = Sandbox.builder().strict()
+        .memoryLimit(DataSize.ofMebibytes(256))
+        .pidsLimit(64)
+        .cpuTimeLimit(Duration.ofSeconds(10))
+        .build();
 
     // strict() spelled out without the network namespace: the program shares the host's
     // network, and the difference to sandbox4jStrict is the network namespace alone.
@@ -94,6 +111,12 @@ public class SpawnBenchmark {
     if (!strict.namespaces().contains(Namespace.NETWORK) || !strictSharedNet.namespaces().equals(expected)) {
       throw new IllegalStateException("expected strict " + strict.namespaces()
           + " to be strictSharedNet " + strictSharedNet.namespaces() + " plus NETWORK");
+    }
+    // Likewise the limits must be the only difference between strict and strictWithLimits.
+    if (!strictWithLimits.namespaces().equals(strict.namespaces()) || strict.limits().needsCgroup()
+        || !strictWithLimits.limits().needsCgroup()) {
+      throw new IllegalStateException("expected strictWithLimits " + strictWithLimits
+          + " to be strict " + strict + " plus limits");
     }
   }
 
@@ -113,6 +136,12 @@ public class SpawnBenchmark {
   @Benchmark
   public CompletedRun sandbox4jStrict() throws IOException, InterruptedException {
     return runInSandbox("sandbox4jStrict", strict);
+  }
+
+  /** The strict preset with memory 256 MiB, 64 pids and a CPU-time limit of 10 s. */
+  @Benchmark
+  public CompletedRun sandbox4jStrictWithLimits() throws IOException, InterruptedException {
+    return runInSandbox("sandbox4jStrictWithLimits", strictWithLimits);
   }
 
   /** The strict preset less the network namespace, whose creation is the known slow step. */
