@@ -38,6 +38,8 @@ public final class LaunchPlan {
   private final boolean redirectErrorStream;
   private final Duration wallTimeLimit;
   private final ResourceLimits limits;
+  private final SeccompPolicy seccomp;
+  private final Set<Capability> keptCapabilities;
 
   private LaunchPlan(Builder b) {
     this.namespaces = Sets.immutableEnumSet(b.namespaces);
@@ -56,6 +58,8 @@ public final class LaunchPlan {
     this.redirectErrorStream = b.redirectErrorStream;
     this.wallTimeLimit = b.wallTimeLimit;
     this.limits = b.limits;
+    this.seccomp = b.seccomp;
+    this.keptCapabilities = Sets.immutableEnumSet(b.keptCapabilities);
   }
 
   /** For providers: assembles a plan. */
@@ -129,6 +133,16 @@ public final class LaunchPlan {
     return Optional.ofNullable(wallTimeLimit);
   }
 
+  /** The seccomp policy the program runs under; empty when seccomp is off. */
+  public Optional<SeccompPolicy> seccomp() {
+    return Optional.ofNullable(seccomp);
+  }
+
+  /** The capabilities the program keeps; all others are dropped. */
+  public Set<Capability> keptCapabilities() {
+    return keptCapabilities;
+  }
+
   /** Resource limits; the run's cgroup is created for them at launch. */
   public ResourceLimits limits() {
     return limits;
@@ -147,13 +161,14 @@ public final class LaunchPlan {
         && command.equals(p.command) && environment.equals(p.environment)
         && stdin.equals(p.stdin) && stdout.equals(p.stdout) && stderr.equals(p.stderr)
         && redirectErrorStream == p.redirectErrorStream && Objects.equals(wallTimeLimit, p.wallTimeLimit)
-        && limits.equals(p.limits);
+        && limits.equals(p.limits) && Objects.equals(seccomp, p.seccomp)
+        && keptCapabilities.equals(p.keptCapabilities);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(namespaces, uidMappings, gidMappings, runAsUid, runAsGid, hostname, mountSteps,
-        workingDirectory, command, environment, stdin, stdout, stderr, redirectErrorStream, wallTimeLimit, limits);
+        workingDirectory, command, environment, stdin, stdout, stderr, redirectErrorStream, wallTimeLimit, limits, seccomp, keptCapabilities);
   }
 
   /** The plan for people, one fact per line. */
@@ -185,6 +200,9 @@ public final class LaunchPlan {
     for (String limit : limits.describe()) {
       s.append("  limit: ").append(limit).append('\n');
     }
+    s.append("  seccomp: ").append(seccomp == null ? "off" : seccomp).append('\n');
+    s.append("  capabilities kept: ").append(keptCapabilities.isEmpty() ? "none" : keptCapabilities)
+        .append(", no new privileges\n");
     return s.toString();
   }
 
@@ -206,8 +224,20 @@ public final class LaunchPlan {
     private boolean redirectErrorStream;
     private Duration wallTimeLimit;
     private ResourceLimits limits = new ResourceLimits.Builder().build();
+    private SeccompPolicy seccomp;
+    private final EnumSet<Capability> keptCapabilities = EnumSet.noneOf(Capability.class);
 
     private Builder() {}
+
+    public Builder seccomp(SeccompPolicy value) {
+      seccomp = value;
+      return this;
+    }
+
+    public Builder keptCapabilities(Set<Capability> value) {
+      keptCapabilities.addAll(value);
+      return this;
+    }
 
     public Builder namespaces(Set<Namespace> value) {
       namespaces.addAll(value);

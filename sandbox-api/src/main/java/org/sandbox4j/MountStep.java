@@ -32,7 +32,11 @@ public final class MountStep {
     /** Creates a symbolic link; {@link #source()} is the link's text. */
     SYMLINK,
     /** Creates a regular file; {@link #source()} is its content. */
-    FILE
+    FILE,
+    /** Hides a path inside: an empty read-only tmpfs over a directory, /dev/null over a file. */
+    MASK,
+    /** Makes a path inside read-only by binding it onto itself. */
+    READONLY_PATH
   }
 
   /** Options of a step. */

@@ -53,6 +53,8 @@ public final class Sandbox {
   private final Long runAsUid;
   private final Long runAsGid;
   private final ResourceLimits limits;
+  private final SeccompPolicy seccomp;
+  private final Set<Capability> keptCapabilities;
 
   private Sandbox(Builder b, Set<Namespace> namespaces, RootFilesystem root, boolean proc, boolean dev,
       DataSize tmpSize, String hostname) {
@@ -70,6 +72,8 @@ public final class Sandbox {
     this.runAsUid = b.runAsUid;
     this.runAsGid = b.runAsGid;
     this.limits = b.limits.build();
+    this.seccomp = b.noSeccomp ? null : b.seccomp != null ? b.seccomp : SeccompPolicy.strictDefault();
+    this.keptCapabilities = Sets.immutableEnumSet(b.keptCapabilities);
   }
 
   public static Builder builder() {
@@ -153,6 +157,16 @@ public final class Sandbox {
     return runAsGid == null ? OptionalLong.empty() : OptionalLong.of(runAsGid);
   }
 
+  /** The seccomp policy; empty only after {@link Builder#withoutSeccomp()}. */
+  public Optional<SeccompPolicy> seccomp() {
+    return Optional.ofNullable(seccomp);
+  }
+
+  /** Capabilities the program keeps; all others are dropped (bounding set included). */
+  public Set<Capability> keptCapabilities() {
+    return keptCapabilities;
+  }
+
   /** Memory, CPU, pids, I/O, CPU-time, output and per-process limits. */
   public ResourceLimits limits() {
     return limits;
@@ -182,6 +196,11 @@ public final class Sandbox {
     }
     s.append(wallTimeLimit != null ? "  [x] wall-time limit: " + wallTimeLimit : "  [ ] wall-time limit: none")
         .append('\n');
+    s.append(seccomp != null
+        ? "  [x] seccomp: " + (seccomp.equals(SeccompPolicy.strictDefault()) ? "the strict default policy" : seccomp)
+        : "  [ ] seccomp: off — every syscall the kernel offers is open to the program").append('\n');
+    s.append(keptCapabilities.isEmpty() ? "  [x] capabilities: none; no new privileges (setuid binaries gain nothing)"
+        : "  [x] capabilities: only " + keptCapabilities + "; no new privileges").append('\n');
     if (!limits.needsCgroup()) {
       s.append("  [ ] resource limits: none on memory, CPU, pids or I/O\n");
     }
@@ -227,8 +246,40 @@ public final class Sandbox {
     private Long runAsUid;
     private Long runAsGid;
     private final ResourceLimits.Builder limits = new ResourceLimits.Builder();
+    private SeccompPolicy seccomp;
+    private boolean noSeccomp;
+    private final EnumSet<Capability> keptCapabilities = EnumSet.noneOf(Capability.class);
 
     private Builder() {}
+
+    /** Filters the program's syscalls with {@code policy} instead of {@link SeccompPolicy#strictDefault()}. */
+    public Builder seccomp(SeccompPolicy policy) {
+      requireNonNull(policy, "policy");
+      checkState(seccomp == null && !noSeccomp, "the seccomp policy was already chosen");
+      seccomp = policy;
+      return this;
+    }
+
+    /**
+     * Turns seccomp off: the program may make every syscall the kernel offers. Namespaces,
+     * capabilities and no-new-privileges still apply; {@link Sandbox#describe()} says it.
+     */
+    public Builder withoutSeccomp() {
+      checkState(seccomp == null && !noSeccomp, "the seccomp policy was already chosen");
+      noSeccomp = true;
+      return this;
+    }
+
+    /**
+     * Lets the program keep these capabilities (inside its user namespace when it has one);
+     * every other is dropped from all five sets, the bounding set included.
+     */
+    public Builder keepCapabilities(Capability... capabilities) {
+      for (Capability c : capabilities) {
+        checkState(keptCapabilities.add(requireNonNull(c, "capability")), "capability %s is already kept", c);
+      }
+      return this;
+    }
 
     /**
      * The strict preset: every namespace (so no network), a fresh {@code /proc}, a minimal

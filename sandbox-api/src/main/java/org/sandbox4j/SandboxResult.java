@@ -17,6 +17,7 @@ public final class SandboxResult {
   private final int signal;
   private final long wallTimeMicros;
   private final ResourceUsage usage;
+  private final String seccompViolation;
 
   private SandboxResult(Builder b) {
     this.termination = b.termination;
@@ -24,6 +25,7 @@ public final class SandboxResult {
     this.signal = b.signal;
     this.wallTimeMicros = b.wallTimeMicros;
     this.usage = b.usage;
+    this.seccompViolation = b.seccompViolation;
   }
 
   /** For providers: assembles a result. */
@@ -65,6 +67,14 @@ public final class SandboxResult {
     return Optional.ofNullable(usage);
   }
 
+  /**
+   * The syscall whose call ended a {@link Termination#SECCOMP_VIOLATION} run, e.g.
+   * {@code ptrace}; {@code "unknown"} where the kernel could not report it.
+   */
+  public Optional<String> seccompViolation() {
+    return Optional.ofNullable(seccompViolation);
+  }
+
   /** True when the program exited by itself with status 0. */
   public boolean succeeded() {
     return termination == Termination.EXITED && exitCode == 0;
@@ -77,18 +87,20 @@ public final class SandboxResult {
     }
     SandboxResult r = (SandboxResult) o;
     return termination == r.termination && exitCode == r.exitCode && signal == r.signal
-        && wallTimeMicros == r.wallTimeMicros && Objects.equals(usage, r.usage);
+        && wallTimeMicros == r.wallTimeMicros && Objects.equals(usage, r.usage)
+        && Objects.equals(seccompViolation, r.seccompViolation);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(termination, exitCode, signal, wallTimeMicros, usage);
+    return Objects.hash(termination, exitCode, signal, wallTimeMicros, usage, seccompViolation);
   }
 
   @Override
   public String toString() {
     return "SandboxResult{" + termination + ", exitCode=" + exitCode
         + (signal != 0 ? ", signal=" + signal : "") + ", wallTime=" + wallTimeMicros + "us"
+        + (seccompViolation != null ? ", syscall=" + seccompViolation : "")
         + (usage != null ? ", " + usage : "") + "}";
   }
 
@@ -99,6 +111,7 @@ public final class SandboxResult {
     private int signal;
     private long wallTimeMicros;
     private ResourceUsage usage;
+    private String seccompViolation;
 
     private Builder(Termination termination) {
       this.termination = requireNonNull(termination, "termination");
@@ -124,6 +137,11 @@ public final class SandboxResult {
 
     public Builder usage(ResourceUsage value) {
       usage = value;
+      return this;
+    }
+
+    public Builder seccompViolation(String syscall) {
+      seccompViolation = requireNonNull(syscall);
       return this;
     }
 

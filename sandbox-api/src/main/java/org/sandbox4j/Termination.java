@@ -17,5 +17,10 @@ public enum Termination {
   /** The kernel's OOM killer killed a process of the sandbox at its memory limit. */
   MEMORY_LIMIT,
   /** The program wrote more to stdout and stderr than the output limit allows. */
-  OUTPUT_LIMIT
+  OUTPUT_LIMIT,
+  /**
+   * A process of the sandbox made a syscall its seccomp policy kills for;
+   * {@link SandboxResult#seccompViolation()} names it.
+   */
+  SECCOMP_VIOLATION
 }
