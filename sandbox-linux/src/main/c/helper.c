@@ -14,7 +14,9 @@
 #include <limits.h>
 #include <linux/capability.h>
 #include <linux/magic.h>
+#include <linux/openat2.h>
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
@@ -40,9 +42,10 @@
 
 #include "plan.h"
 
-enum { REC_STARTED = 1, REC_STAGE_ERROR = 2, REC_EXIT = 3, REC_EXEC_OK = 100, REC_TARGET_EXIT = 101 };
+enum { REC_STARTED = 1, REC_STAGE_ERROR = 2, REC_EXIT = 3, REC_SECCOMP_VIOLATION = 4, REC_EXEC_OK = 100,
+       REC_TARGET_EXIT = 101, REC_LISTENER = 102 };
 enum { T_EXITED = 1, T_SIGNALED, T_WALL_TIME_LIMIT, T_KILLED, T_SETUP_FAILED, T_CPU_TIME_LIMIT,
-       T_OUTPUT_LIMIT };
+       T_OUTPUT_LIMIT, T_SECCOMP_VIOLATION };
 #define REC_MAX 1024
 #define PLAN_FD 3
 #define STATUS_FD 4
@@ -161,12 +164,18 @@ static void close_range_compat(unsigned lo, unsigned hi)
         close((int)fd);
 }
 
-/* Closes every fd >= 3 except keep1 and keep2 (-1 for none). */
-static void close_fds_except(int keep1, int keep2)
+/* Closes every fd >= 3 except the three given (-1 for none). */
+static void close_fds_except(int keep1, int keep2, int keep3)
 {
-    int k[2] = {keep1 < keep2 ? keep1 : keep2, keep1 < keep2 ? keep2 : keep1};
+    int k[3] = {keep1, keep2, keep3};
+    for (int i = 1; i < 3; i++) /* sort */
+        for (int j = i; j > 0 && k[j - 1] > k[j]; j--) {
+            int t = k[j];
+            k[j] = k[j - 1];
+            k[j - 1] = t;
+        }
     unsigned start = 3;
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 3; i++) {
         if (k[i] < (int)start)
             continue;
         if ((unsigned)k[i] > start)
@@ -199,6 +208,14 @@ static void supervisor_signals(sigset_t *set)
         sigaddset(set, sigs[i]);
 }
 
+/* Whether cap is in our effective set (in our own user namespace). */
+static int has_cap(int cap)
+{
+    struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct d[2];
+    return syscall(SYS_capget, &h, d) == 0 && (d[cap / 32].effective & (1u << (cap % 32)));
+}
+
 /* ---------- init: setup stages ---------- */
 
 static void join(char *buf, const char *prefix, const char *path)
@@ -206,60 +223,156 @@ static void join(char *buf, const char *prefix, const char *path)
     snprintf(buf, PBUF, "%s%s", prefix, strcmp(path, "/") ? path : "");
 }
 
+/* ---------- init: targets resolved inside the new root ---------- */
+
+static int root_fd = -1; /* O_PATH fd of /newroot once the ROOT op has mounted it */
+static int no_openat2;   /* openat2 said ENOSYS (before Linux 5.6) */
+/* Mounts that get flags in the final pass, each held by an fd on the mount itself. */
+static struct {
+    int fd, recursive;
+    uint16_t flags;
+} final_pass[PLAN_MAX_MOUNTS];
+
+/* The host procfs's name for fd: mount(2) follows this magic link to exactly what the fd
+ * holds, so a target path is never looked up by name a second time. */
+static char *fd_path(char buf[64], int fd)
+{
+    snprintf(buf, 64, "/oldroot/proc/self/fd/%d", fd);
+    return buf;
+}
+
+/* Before openat2: one component at a time from the root, never following a symlink (the
+ * walk cannot clamp it to the new root, so a symlink is an error: ELOOP). */
+static int walk_no_symlinks(const char *path)
+{
+    char comp[NAME_MAX + 1];
+    int fd = fcntl(root_fd, F_DUPFD_CLOEXEC, 0);
+    for (const char *p = path + 1; fd >= 0 && *p;) {
+        size_t len = strcspn(p, "/");
+        int next = -1, e = ENAMETOOLONG;
+        struct stat st;
+        if (len <= NAME_MAX) {
+            memcpy(comp, p, len);
+            comp[len] = 0;
+            next = openat(fd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+            e = errno;
+            if (next >= 0 && fstat(next, &st) == 0 && S_ISLNK(st.st_mode)) {
+                close(next);
+                next = -1;
+                e = ELOOP;
+            }
+        }
+        close(fd);
+        fd = next;
+        errno = e;
+        p += len + (p[len] == '/');
+    }
+    return fd;
+}
+
+/* O_PATH fd of path (absolute, as seen inside) resolved with /newroot as "/": symlinks
+ * and ".." are clamped to the new root, /proc magic links refused. -1 with errno. */
+static int resolve_in_root(const char *path)
+{
+    struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+    for (int tries = 0; !no_openat2 && tries < 64; tries++) {
+        int fd = (int)syscall(SYS_openat2, root_fd, path, &how, sizeof how);
+        if (fd >= 0 || (errno != EAGAIN && errno != ENOSYS))
+            return fd;
+        no_openat2 = errno == ENOSYS; /* EAGAIN: a rename or mount raced the walk, retry */
+    }
+    return no_openat2 ? walk_no_symlinks(path) : -1;
+}
+
+static const char *resolve_hint(int err)
+{
+    switch (err) {
+    case ENOENT: return "does not exist inside the sandbox";
+    case ENOTDIR: return "a component of the path is not a directory";
+    case ELOOP: return no_openat2 ? "has a symlink: refused on kernels without openat2 (before Linux 5.6)"
+                                  : "has too many symlinks or a /proc magic link";
+    case EAGAIN: return "the tree kept changing while the path was resolved";
+    default: return errno_hint(err);
+    }
+}
+
+static int must_resolve(const char *path)
+{
+    int fd = resolve_in_root(path);
+    if (fd < 0)
+        die("resolve", path, resolve_hint(errno));
+    return fd;
+}
+
 /* The helper creates things (mount points, directories, links, files) only inside a
  * tmpfs: the plan asks for creation only under tmpfs mounts it made itself, and this
  * check refuses, whatever a plan says, to write into a host directory such as a
- * caller's root file system. `inside` is the prefix length hidden in reports. */
-static void require_tmpfs_parent(const char *stage, const char *path, size_t inside)
+ * caller's root file system. dirfd is the directory that would get the new entry. */
+static void require_tmpfs(int dirfd, const char *stage, const char *path)
 {
-    char parent[PBUF];
-    snprintf(parent, sizeof parent, "%s", path);
-    char *slash = strrchr(parent, '/');
-    if (slash)
-        *slash = 0;
     struct statfs sf;
-    if (statfs(parent, &sf) < 0 || sf.f_type != TMPFS_MAGIC) {
+    if (fstatfs(dirfd, &sf) < 0 || sf.f_type != TMPFS_MAGIC) {
         errno = EPERM;
-        die(stage, path + inside, "refusing to create it outside a tmpfs the plan made");
+        die(stage, path, "refusing to create it outside a tmpfs the plan made");
     }
 }
 
-/* mkdir -p for the parents of path; `inside` is the prefix length hidden in reports. */
-static void make_parents(const char *path, size_t inside)
+/* O_PATH fd of the directory holding target's last component (*name), with missing
+ * parents created as 0755 directories when `create`. Each prefix is resolved afresh from
+ * the root, so a directory is only ever made inside what the root resolution reached. */
+static int open_parent(const char *stage, const char *target, int create, const char **name)
 {
-    char buf[PBUF];
-    struct stat st;
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *s = buf + inside + 1; (s = strchr(s, '/')); s++) {
-        *s = 0;
-        if (stat(buf, &st) < 0) {
-            require_tmpfs_parent("mkdir", buf, inside);
-            if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-                die("mkdir", buf + inside, "cannot create a parent directory");
+    char path[PBUF];
+    size_t dirlen = (size_t)(strrchr(target, '/') - target);
+    *name = target + dirlen + 1;
+    snprintf(path, sizeof path, "%s", target);
+    int fd = fcntl(root_fd, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0)
+        die("resolve", "/", NULL);
+    for (size_t i = 1; i <= dirlen; i++) {
+        if (i < dirlen && path[i] != '/')
+            continue;
+        path[i] = 0;
+        int next = resolve_in_root(path);
+        if (next < 0 && errno == ENOENT && create) {
+            require_tmpfs(fd, "mkdir", path);
+            if (mkdirat(fd, strrchr(path, '/') + 1, 0755) < 0 && errno != EEXIST)
+                die("mkdir", path, "cannot create a parent directory");
+            next = resolve_in_root(path);
         }
-        *s = '/';
+        if (next < 0 && errno == ENOENT)
+            die(stage, path, "parent directory does not exist (CREATE_TARGET would make it)");
+        if (next < 0)
+            die("resolve", path, resolve_hint(errno));
+        close(fd);
+        fd = next;
+        path[i] = '/';
     }
+    return fd;
 }
 
-/* Mount points must exist unless CREATE_TARGET asks to create them. */
-static void ensure_mount_point(const char *stage, const char *path, const struct plan_mount *m, int dir)
+/* O_PATH fd of a mount point; missing, it is created (a directory, or an empty file)
+ * only with CREATE_TARGET. */
+static int open_mount_point(const char *stage, const struct plan_mount *m, int dir)
 {
-    struct stat st;
-    if (stat(path, &st) == 0)
-        return;
+    int fd = resolve_in_root(m->target);
+    if (fd >= 0)
+        return fd;
     if (errno != ENOENT)
-        die(stage, m->target, "cannot inspect the mount point");
+        die("resolve", m->target, resolve_hint(errno));
     if (!(m->flags & MF_CREATE_TARGET))
         die(stage, m->target, "mount point does not exist in the root filesystem");
-    make_parents(path, strlen("/newroot"));
-    require_tmpfs_parent(stage, path, strlen("/newroot"));
-    int fd = 0;
-    if (dir)
-        fd = mkdir(path, 0755) < 0 && errno != EEXIST ? -1 : 0;
-    else if ((fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644)) >= 0)
-        close(fd);
-    if (fd < 0)
+    const char *name;
+    int parent = open_parent(stage, m->target, 1, &name);
+    require_tmpfs(parent, stage, m->target);
+    int r = dir ? mkdirat(parent, name, 0755)
+                : openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (r < 0 && errno != EEXIST)
         die(stage, m->target, "cannot create the mount point");
+    if (!dir && r >= 0)
+        close(r);
+    close(parent);
+    return must_resolve(m->target);
 }
 
 static unsigned long ms_flags(uint16_t f)
@@ -268,21 +381,26 @@ static unsigned long ms_flags(uint16_t f)
         | (f & MF_NOEXEC ? MS_NOEXEC : 0) | (f & MF_READONLY ? MS_RDONLY : 0);
 }
 
-/* Adds flags to an existing mount. mount_setattr only sets bits, so flags the kernel
+static unsigned mount_attrs(uint16_t f)
+{
+    return (f & MF_READONLY ? MOUNT_ATTR_RDONLY : 0) | (f & MF_NOSUID ? MOUNT_ATTR_NOSUID : 0)
+        | (f & MF_NODEV ? MOUNT_ATTR_NODEV : 0) | (f & MF_NOEXEC ? MOUNT_ATTR_NOEXEC : 0);
+}
+
+/* Adds flags to the mount fd sits on. mount_setattr only sets bits, so flags the kernel
  * locked in a user namespace are kept, and AT_RECURSIVE covers rbind submounts. Before
  * Linux 5.12 fall back to a bind remount that re-states the locked flags (else EPERM);
  * a recursive mount cannot be handled that way, so that is an error. */
-static int add_mount_flags(const char *path, uint16_t f, int recursive)
+static int add_mount_flags(int fd, uint16_t f, int recursive)
 {
-    struct mount_attr a = {0};
-    a.attr_set = (f & MF_READONLY ? MOUNT_ATTR_RDONLY : 0) | (f & MF_NOSUID ? MOUNT_ATTR_NOSUID : 0)
-        | (f & MF_NODEV ? MOUNT_ATTR_NODEV : 0) | (f & MF_NOEXEC ? MOUNT_ATTR_NOEXEC : 0);
-    if (mount_setattr(AT_FDCWD, path, recursive ? AT_RECURSIVE : 0, &a, sizeof a) == 0)
+    struct mount_attr a = {.attr_set = mount_attrs(f)};
+    if (mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a, sizeof a) == 0)
         return 0;
     if (errno != ENOSYS || recursive)
         return -1;
     struct statvfs sv;
-    if (statvfs(path, &sv) < 0)
+    char p[64];
+    if (fstatvfs(fd, &sv) < 0)
         return -1;
     unsigned long keep = (sv.f_flag & ST_RDONLY ? MS_RDONLY : 0) | (sv.f_flag & ST_NOSUID ? MS_NOSUID : 0)
         | (sv.f_flag & ST_NODEV ? MS_NODEV : 0) | (sv.f_flag & ST_NOEXEC ? MS_NOEXEC : 0)
@@ -290,57 +408,169 @@ static int add_mount_flags(const char *path, uint16_t f, int recursive)
         | (sv.f_flag & ST_RELATIME ? MS_RELATIME : 0);
     if (!(sv.f_flag & (ST_NOATIME | ST_RELATIME)))
         keep |= MS_STRICTATIME;
-    return mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | keep | ms_flags(f), NULL);
+    return mount(NULL, fd_path(p, fd), NULL, MS_REMOUNT | MS_BIND | keep | ms_flags(f), NULL);
 }
 
-static void do_bind(const char *src, const char *dst, const struct plan_mount *m)
+static int has_mount_setattr(void)
 {
-    int rec = m->flags & MF_RECURSIVE;
-    if (mount(src, dst, NULL, MS_BIND | (rec ? MS_REC : 0), NULL) < 0)
-        die("bind", m->target, errno == EINVAL && !rec
-            ? "the source has submounts a user namespace may not hide: use RECURSIVE"
-            : "cannot bind-mount");
-    if ((m->flags & (MF_NOSUID | MF_NODEV | MF_NOEXEC)) && add_mount_flags(dst, m->flags & ~MF_READONLY, rec) < 0)
+    struct mount_attr a = {0};
+    return mount_setattr(-1, "", AT_EMPTY_PATH, &a, sizeof a) == 0 || errno != ENOSYS;
+}
+
+/* A new, detached file system of `type` with mount(2)-style "key=value,..." options. */
+static int new_fs(const char *type, uint16_t f, const char *data)
+{
+    char opts[96], *save, *kv;
+    int fs = fsopen(type, FSOPEN_CLOEXEC);
+    /* source: what mountinfo shows, as mount(2) would ("none" otherwise) */
+    int ok = fs >= 0 && fsconfig(fs, FSCONFIG_SET_STRING, "source", type, 0) == 0;
+    snprintf(opts, sizeof opts, "%s", data);
+    for (kv = strtok_r(opts, ",", &save); ok && kv; kv = strtok_r(NULL, ",", &save)) {
+        char *v = strchr(kv, '=');
+        if (v)
+            *v++ = 0;
+        ok = fsconfig(fs, v ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, kv, v, 0) == 0;
+    }
+    int mnt = ok && fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0
+        ? fsmount(fs, FSMOUNT_CLOEXEC, mount_attrs(f & ~MF_READONLY)) : -1;
+    int e = errno;
+    if (fs >= 0)
+        close(fs);
+    errno = e;
+    return mnt;
+}
+
+/* Mounts a bind of src (type NULL) or a new file system of `type` (NOSUID/NODEV/NOEXEC of
+ * f apply to it) on the resolved target fd dst. Returns an fd on the new mount itself, for
+ * its flags later: the mount API of Linux 5.2 hands it over, so no path is looked up again
+ * (resolved again, a path could lead elsewhere by then). -1 with errno. */
+static int mount_at(const char *src, const char *type, uint16_t f, int rec, const char *data, int dst,
+                    const char *target)
+{
+    int t = type ? new_fs(type, f, data)
+                 : open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rec ? AT_RECURSIVE : 0));
+    if (t >= 0 && move_mount(t, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) == 0)
+        return t;
+    int e = errno;
+    if (t >= 0)
+        close(t);
+    errno = e;
+    if (t >= 0 || e != ENOSYS)
+        return -1;
+    /* Before 5.2: mount(2) on the fd's /proc name; the new mount is then reached by
+     * resolving the target again (without openat2 too, so never through a symlink). */
+    char p[64];
+    unsigned long flags = type ? ms_flags(f & ~MF_READONLY) : MS_BIND | (rec ? MS_REC : 0);
+    if (mount(type ? type : src, fd_path(p, dst), type, flags, data) < 0)
+        return -1;
+    return must_resolve(target);
+}
+
+/* Called right after op i mounted: fd is on the new mount. NOSUID/NODEV/NOEXEC (`now`)
+ * are set at once; `later` flags (READONLY) wait for the final pass, which keeps fd. */
+static void after_mount(unsigned i, int fd, uint16_t now, uint16_t later, int recursive)
+{
+    const struct plan_mount *m = &plan.mounts[i];
+    if (now && add_mount_flags(fd, now, recursive) < 0)
         die("bind", m->target, "cannot set nosuid/nodev/noexec");
+    if (!later) {
+        close(fd);
+        return;
+    }
+    final_pass[i].fd = fd;
+    final_pass[i].flags = later; /* non-zero: the entry is used */
+    final_pass[i].recursive = recursive;
 }
 
-static void do_tmpfs(const char *dst, const struct plan_mount *m)
+/* A tmpfs with a size also gets an inode limit: without one a program could create
+ * millions of empty files (the kernel's default is half the host's RAM pages), each costing
+ * kernel memory, in a file system whose size says it is small. One inode per KiB of size,
+ * at least 1024, is far more than any real use of that space needs. */
+static unsigned long long tmpfs_inodes(uint64_t size)
 {
-    char data[64];
-    int n = snprintf(data, sizeof data, "mode=%o", m->mode);
+    return size / 1024 > 1024 ? (unsigned long long)(size / 1024) : 1024;
+}
+
+static void tmpfs_options(char data[96], const struct plan_mount *m)
+{
+    int n = snprintf(data, 96, "mode=%o", m->mode);
     if (m->size)
-        snprintf(data + n, sizeof data - (size_t)n, ",size=%llu", (unsigned long long)m->size);
-    if (mount("tmpfs", dst, "tmpfs", ms_flags(m->flags & ~MF_READONLY), data) < 0)
-        die("mount tmpfs", m->target, "cannot mount tmpfs");
+        snprintf(data + n, 96 - (size_t)n, ",size=%llu,nr_inodes=%llu", (unsigned long long)m->size,
+                 tmpfs_inodes(m->size));
 }
 
-static void make_node(const char *dst, const struct plan_mount *m)
+/* MASK: an empty tmpfs over a directory, the host's /dev/null over anything else; both
+ * made read-only in the final pass. Nothing there: nothing to hide. */
+static void do_mask(unsigned i)
 {
-    if (m->flags & MF_CREATE_TARGET)
-        make_parents(dst, strlen("/newroot"));
-    require_tmpfs_parent(m->op == OP_DIR ? "dir" : m->op == OP_SYMLINK ? "symlink" : "file", dst,
-                         strlen("/newroot"));
+    const struct plan_mount *m = &plan.mounts[i];
+    struct stat st;
+    int dst = resolve_in_root(m->target);
+    if (dst < 0 && (errno == ENOENT || errno == ENOTDIR))
+        return;
+    if (dst < 0)
+        die("resolve", m->target, resolve_hint(errno));
+    if (fstat(dst, &st) < 0)
+        die("mask", m->target, "cannot inspect it");
+    int dir = S_ISDIR(st.st_mode);
+    int fd = dir ? mount_at(NULL, "tmpfs", MF_NOSUID | MF_NODEV | MF_NOEXEC, 0, "mode=0555", dst, m->target)
+                 : mount_at("/oldroot/dev/null", NULL, 0, 0, NULL, dst, m->target);
+    if (fd < 0)
+        die("mask", m->target, dir ? "cannot mount an empty tmpfs over it" : "cannot bind /dev/null over it");
+    close(dst);
+    after_mount(i, fd, 0, MF_READONLY, 0);
+}
+
+/* READONLY_PATH: bound onto itself so that it is a mount of its own, read-only in the
+ * final pass. With mount_setattr (5.12) the bind and the read-only flag are recursive, so
+ * submounts stay visible and become read-only too; before it a plain bind hides them
+ * (nothing writable stays reachable; in a user namespace the kernel refuses it: EINVAL). */
+static void do_readonly_path(unsigned i)
+{
+    const struct plan_mount *m = &plan.mounts[i];
+    char p[64];
+    int dst = resolve_in_root(m->target);
+    if (dst < 0 && (errno == ENOENT || errno == ENOTDIR))
+        return;
+    if (dst < 0)
+        die("resolve", m->target, resolve_hint(errno));
+    int rec = has_mount_setattr();
+    int fd = mount_at(fd_path(p, dst), NULL, 0, rec, NULL, dst, m->target);
+    if (fd < 0)
+        die("readonly path", m->target, errno == EINVAL && !rec
+            ? "it has submounts a user namespace may not hide: needs Linux 5.12" : "cannot bind it onto itself");
+    close(dst);
+    after_mount(i, fd, 0, MF_READONLY, rec);
+}
+
+static void make_node(const struct plan_mount *m)
+{
+    const char *stage = m->op == OP_DIR ? "dir" : m->op == OP_SYMLINK ? "symlink" : "file", *name;
+    int dir = open_parent(stage, m->target, m->flags & MF_CREATE_TARGET, &name);
+    require_tmpfs(dir, stage, m->target);
     if (m->op == OP_DIR) {
-        struct stat st;
-        if (mkdir(dst, m->mode) == 0)
-            return;
-        int e = errno;
-        if (e != EEXIST || stat(dst, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        if (mkdirat(dir, name, m->mode) < 0) {
+            int e = errno, fd = e == EEXIST ? resolve_in_root(m->target) : -1;
+            struct stat st;
+            int ok = fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+            if (fd >= 0)
+                close(fd);
             errno = e;
-            die("dir", m->target, e == ENOENT ? "parent directory does not exist" : "cannot create directory");
+            if (!ok)
+                die("dir", m->target, "cannot create directory");
         }
     } else if (m->op == OP_SYMLINK) {
         char cur[PATH_MAX];
-        if (symlink(m->source, dst) == 0)
-            return;
-        int e = errno;
-        ssize_t n = e == EEXIST ? readlink(dst, cur, sizeof cur) : -1;
-        if (n != (ssize_t)m->source_len || memcmp(cur, m->source, (size_t)n) != 0) {
-            errno = e;
-            die("symlink", m->target, e == EEXIST ? "something else exists there" : "cannot create symlink");
+        if (symlinkat(m->source, dir, name) < 0) {
+            int e = errno;
+            ssize_t n = e == EEXIST ? readlinkat(dir, name, cur, sizeof cur) : -1;
+            if (n != (ssize_t)m->source_len || memcmp(cur, m->source, (size_t)n) != 0) {
+                errno = e;
+                die("symlink", m->target, e == EEXIST ? "something else exists there" : "cannot create symlink");
+            }
         }
     } else { /* FILE: never overwrite, the root may be a host directory */
-        int fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, m->mode);
+        int fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, m->mode);
         if (fd < 0)
             die("file", m->target, errno == EEXIST ? "already exists" : "cannot create file");
         for (size_t off = 0; off < m->source_len;) {
@@ -351,34 +581,71 @@ static void make_node(const char *dst, const struct plan_mount *m)
         }
         close(fd);
     }
+    close(dir);
 }
 
-static void do_mount_op(const struct plan_mount *m, const char *src)
+/* The ROOT op mounts on /newroot, the staging directory (ours, no resolution needed). */
+static void do_root(unsigned i, const char *src)
 {
-    char dst[PBUF];
+    const struct plan_mount *m = &plan.mounts[i];
+    int rec = m->flags & MF_RECURSIVE;
+    char data[96];
+    tmpfs_options(data, m);
+    if (m->op == OP_ROOT_BIND ? mount(src, "/newroot", NULL, MS_BIND | (rec ? MS_REC : 0), NULL)
+                              : mount("tmpfs", "/newroot", "tmpfs", ms_flags(m->flags & ~MF_READONLY), data))
+        die(m->op == OP_ROOT_BIND ? "bind" : "mount tmpfs", "/", m->op == OP_ROOT_TMPFS ? "cannot mount tmpfs"
+            : errno == EINVAL && !rec ? "the source has submounts a user namespace may not hide: use RECURSIVE"
+            : "cannot bind-mount");
+    /* Every later target is resolved against the new root as mounted now. */
+    if ((root_fd = open("/newroot", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+        die("resolve", "/", "cannot open the new root");
+    uint16_t now = m->op == OP_ROOT_BIND ? m->flags & (MF_NOSUID | MF_NODEV | MF_NOEXEC) : 0;
+    after_mount(i, fcntl(root_fd, F_DUPFD_CLOEXEC, 0), now, m->flags & MF_READONLY, rec);
+}
+
+static void do_mount_op(unsigned i, const char *src)
+{
+    const struct plan_mount *m = &plan.mounts[i];
+    int rec = m->flags & MF_RECURSIVE, dst, fd;
+    char data[96];
     struct stat st;
-    join(dst, "/newroot", m->target);
     switch (m->op) {
     case OP_ROOT_BIND:
-    case OP_BIND:
-        if (m->op == OP_BIND)
-            ensure_mount_point("bind", dst, m, stat(src, &st) == 0 && S_ISDIR(st.st_mode));
-        do_bind(src, dst, m);
-        break;
-    case OP_TMPFS:
-        ensure_mount_point("mount tmpfs", dst, m, 1);
-        /* fall through */
     case OP_ROOT_TMPFS:
-        do_tmpfs(dst, m);
-        break;
+        do_root(i, src);
+        return;
+    case OP_MASK:
+        do_mask(i);
+        return;
+    case OP_READONLY_PATH:
+        do_readonly_path(i);
+        return;
+    case OP_BIND:
+        dst = open_mount_point("bind", m, stat(src, &st) == 0 && S_ISDIR(st.st_mode));
+        if ((fd = mount_at(src, NULL, 0, rec, NULL, dst, m->target)) < 0)
+            die("bind", m->target, errno == EINVAL && !rec
+                ? "the source has submounts a user namespace may not hide: use RECURSIVE" : "cannot bind-mount");
+        close(dst);
+        after_mount(i, fd, m->flags & (MF_NOSUID | MF_NODEV | MF_NOEXEC), m->flags & MF_READONLY, rec);
+        return;
+    case OP_TMPFS:
+        tmpfs_options(data, m);
+        dst = open_mount_point("mount tmpfs", m, 1);
+        if ((fd = mount_at(NULL, "tmpfs", m->flags, 0, data, dst, m->target)) < 0)
+            die("mount tmpfs", m->target, "cannot mount tmpfs");
+        close(dst);
+        after_mount(i, fd, 0, m->flags & MF_READONLY, 0);
+        return;
     case OP_PROC:
-        ensure_mount_point("proc", dst, m, 1);
-        if (mount("proc", dst, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+        dst = open_mount_point("proc", m, 1);
+        if ((fd = mount_at(NULL, "proc", m->flags | MF_NOSUID | MF_NODEV | MF_NOEXEC, 0, "", dst, m->target)) < 0)
             die("proc", m->target, errno == EPERM
                 ? "procfs needs a PID namespace owned by the sandbox's user namespace" : "cannot mount proc");
-        break;
+        close(dst);
+        after_mount(i, fd, 0, m->flags & MF_READONLY, 0);
+        return;
     default:
-        make_node(dst, m);
+        make_node(m);
     }
 }
 
@@ -410,20 +677,25 @@ static void setup_mounts(void)
         die("mkdir", "/tmp", "cannot prepare the staging tmpfs");
     if (pivot_root(".", "oldroot") < 0 || chdir("/") < 0)
         die("pivot_root", "/tmp", NULL);
+    if (access("/oldroot/proc/self/fd", X_OK) < 0) /* what targets are mounted through */
+        die("resolve", "", "the host's procfs must be mounted at /proc");
 
     for (unsigned i = 0; i < plan.n_mounts; i++) {
         char src[PBUF];
         join(src, "/oldroot", resolved[i]);
-        do_mount_op(&plan.mounts[i], src);
+        do_mount_op(i, src);
     }
     /* Read-only last, so earlier ops could still create mount points anywhere. */
     for (unsigned i = 0; i < plan.n_mounts; i++) {
         const struct plan_mount *m = &plan.mounts[i];
-        char dst[PBUF];
-        join(dst, "/newroot", m->target);
-        if ((m->flags & MF_READONLY) && add_mount_flags(dst, m->flags, m->flags & MF_RECURSIVE) < 0)
-            die("remount read-only", m->target, errno == ENOSYS ? "recursive flags need Linux 5.12" : NULL);
+        if (final_pass[i].flags
+            && add_mount_flags(final_pass[i].fd, final_pass[i].flags, final_pass[i].recursive) < 0)
+            die(m->op == OP_MASK ? "mask" : m->op == OP_READONLY_PATH ? "readonly path" : "remount read-only",
+                m->target, errno == ENOSYS ? "recursive flags need Linux 5.12" : NULL);
+        if (final_pass[i].flags)
+            close(final_pass[i].fd);
     }
+    close(root_fd);
     if (umount2("/oldroot", MNT_DETACH) < 0)
         die("umount", "/oldroot", "cannot detach the host's root");
     /* pivot_root(".", ".") stacks the old root on top of the new one; detaching "."
@@ -508,12 +780,17 @@ static void close_cgroups(void)
 
 /* ---------- target ---------- */
 
+/* Set once the seccomp filter is installed: from then on the target makes only write,
+ * read and execve calls (the policy may forbid anything else), so no stat for hints. */
+static int filtered;
+
 static _Noreturn void exec_failed(const char *path, int err, int exists)
 {
     const char *d = NULL;
     if (err == ENOENT)
         d = exists ? "its interpreter or dynamic loader is missing inside the sandbox"
-                   : "not found inside the sandbox";
+            : filtered ? "not found inside the sandbox, or its interpreter or dynamic loader is missing"
+                       : "not found inside the sandbox";
     else if (err == ENOEXEC)
         d = "not an executable format";
     else if (err == E2BIG)
@@ -525,7 +802,7 @@ static _Noreturn void exec_failed(const char *path, int err, int exists)
 static int exists(const char *path)
 {
     struct stat st;
-    return stat(path, &st) == 0;
+    return !filtered && stat(path, &st) == 0;
 }
 
 /* execvpe() semantics without its /bin/sh fallback: the LAST meaningful errno wins,
@@ -585,13 +862,103 @@ static void set_rlimits(void)
     }
 }
 
-/* go_fd: read end of the go pipe (-1 when the target is born in its cgroup). */
-static _Noreturn void run_target(int exec_fd, int go_fd, pid_t init_pid)
+static int last_cap = -1; /* the running kernel's CAP_LAST_CAP, found by drop_bounding_set */
+
+/* The kept set, less any capability this kernel does not know: those cannot be had. */
+static uint64_t kept_known(void)
+{
+    return last_cap < 0 ? 0 : plan.kept_caps & ~0ull >> (63 - last_cap);
+}
+
+static int permitted_is_empty(void)
+{
+    struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct d[2];
+    return syscall(SYS_capget, &h, d) == 0 && !d[0].permitted && !d[1].permitted;
+}
+
+/* Stage "capabilities", while the target is still privileged (CAP_SETPCAP): every
+ * capability not kept leaves the bounding set, and the ambient set is cleared. */
+static void drop_bounding_set(void)
+{
+    /* PR_CAPBSET_READ fails (EINVAL) past the last capability this kernel knows. */
+    for (int c = 0; prctl(PR_CAPBSET_READ, c, 0, 0, 0) >= 0; last_cap = c++) {
+        if ((plan.kept_caps >> c & 1) || prctl(PR_CAPBSET_DROP, c, 0, 0, 0) == 0)
+            continue;
+        /* Without CAP_SETPCAP (no USER namespace, not root) the set cannot shrink. That is
+         * harmless only for a target that holds no capability and can never gain one. */
+        if (errno == EPERM && permitted_is_empty() && (plan.security_flags & SEC_NO_NEW_PRIVS))
+            continue;
+        char detail[128];
+        snprintf(detail, sizeof detail, "cannot drop capability %d from the bounding set%s", c,
+                 errno == EPERM ? ": needs CAP_SETPCAP (root, or a USER namespace)" : "");
+        die("capabilities", "", detail);
+    }
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) /* EINVAL: < 4.3 */
+        die("capabilities", "", "cannot clear the ambient set");
+    /* The uid change would empty the permitted set: keep it, set_capabilities trims it. */
+    if (kept_known() && plan.has_identity && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+        die("capabilities", "", "cannot keep capabilities across the id change");
+}
+
+/* Stage "capabilities", after the id change: effective = permitted = inheritable = kept,
+ * and each kept one ambient too, so that a non-root program still has it after execve. */
+static void set_capabilities(void)
+{
+    uint64_t keep = kept_known();
+    struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct d[2];
+    for (int i = 0; i < 2; i++)
+        d[i].effective = d[i].permitted = d[i].inheritable = (uint32_t)(keep >> 32 * i);
+    if (syscall(SYS_capset, &h, d) < 0)
+        die("capabilities", "", errno == EPERM ? "a kept capability is not held by the sandbox" : NULL);
+    for (int c = 0; c <= last_cap; c++)
+        if ((keep >> c & 1) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0) {
+            char detail[64];
+            snprintf(detail, sizeof detail, "cannot raise capability %d in the ambient set", c);
+            die("capabilities", "", detail);
+        }
+}
+
+static void set_no_new_privs(void)
+{
+    if ((plan.security_flags & SEC_NO_NEW_PRIVS) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        die("no_new_privs", "", NULL);
+}
+
+/* The very last step before execve. With NOTIFY the kernel gives us a listener (close on
+ * exec): its number goes to init as a LISTENER record, init copies it out with
+ * pidfd_getfd and releases us through the go pipe. From here on: write, read, execve. */
+static void install_seccomp(int exec_fd, int go_fd, int make_dumpable)
+{
+    if (!plan.n_bpf)
+        return;
+    int notify = plan.seccomp_flags & SC_NOTIFY;
+    struct sock_fprog prog = {(unsigned short)plan.n_bpf, plan.bpf};
+    if (notify && make_dumpable && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+        die("seccomp listener", "", "cannot make the program reachable for pidfd_getfd");
+    long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0, &prog);
+    if (fd < 0)
+        die("seccomp", "", errno == EACCES ? "needs NO_NEW_PRIVS or a kept CAP_SYS_ADMIN"
+            : errno == EINVAL ? "the kernel refused the filter program or its flags" : NULL);
+    filtered = 1;
+    if (notify) {
+        uint8_t p[4];
+        char c;
+        put32(p, (uint32_t)fd);
+        if (send_record(exec_fd, REC_LISTENER, p, sizeof p) < 0 || read(go_fd, &c, 1) != 1)
+            _exit(1); /* init is gone: it reports, and we are killed with the tree */
+    }
+}
+
+/* go_fd: read end of the go pipe (-1 without one); wait_cgroup: the first byte on it says
+ * we are in the run cgroup (a second one, with NOTIFY, releases us after seccomp). */
+static _Noreturn void run_target(int exec_fd, int go_fd, int wait_cgroup, pid_t init_pid)
 {
     char c;
     report_fd = exec_fd;
     /* EOF instead of the byte: init died or failed to move us; init reports that. */
-    if (go_fd >= 0 && read_full(go_fd, &c, 1) != 1)
+    if (wait_cgroup && read_full(go_fd, &c, 1) != 1)
         _exit(1);
     /* Now in the run cgroup, so the new namespace is rooted there; init did not unshare. */
     if (plan.n_cgroups && (plan.namespaces & NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
@@ -605,6 +972,13 @@ static _Noreturn void run_target(int exec_fd, int go_fd, pid_t init_pid)
     sigprocmask(SIG_SETMASK, &none, NULL);
     umask(saved_umask);
     set_rlimits(); /* before the id change, while a hard limit may still be raised */
+    /* init takes the seccomp listener with pidfd_getfd, i.e. needs ptrace access to us. We
+     * are not dumpable (as init), and our mm belongs to the helper's user namespace: there
+     * init lacks CAP_SYS_PTRACE with USER (its capabilities are inside) or when the helper
+     * is unprivileged. Then we must be dumpable; that only opens us to the JVM's own user,
+     * and execve makes the program dumpable anyway. Decided now, with init's capabilities. */
+    int make_dumpable = (plan.namespaces & NS_USER) || !has_cap(CAP_SYS_PTRACE);
+    drop_bounding_set(); /* before the id change, while CAP_SETPCAP is still there */
     if (plan.has_identity) {
         if (setgroups(0, NULL) < 0 && errno != EPERM) /* EPERM: setgroups is denied */
             die("setgroups", "", NULL);
@@ -613,22 +987,29 @@ static _Noreturn void run_target(int exec_fd, int go_fd, pid_t init_pid)
         if (setresuid(plan.uid, plan.uid, plan.uid) < 0)
             die("setresuid", "", errno == EINVAL ? "uid is not mapped in the user namespace" : NULL);
     }
+    set_capabilities();
+    set_no_new_privs();
     /* Set after the id change (which clears it); catches init dying before we got here. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != init_pid)
         _exit(1);
-    close_fds_except(exec_fd, -1);
+    close_fds_except(exec_fd, go_fd, -1);
+    install_seccomp(exec_fd, go_fd, make_dumpable);
     exec_program();
 }
 
 /* ---------- init ---------- */
 
 /* Forks the target into the run cgroup, never init itself: version 2 atomically with
- * clone3, else (version 1, or a kernel without CLONE_INTO_CGROUP) through a go pipe. */
-static pid_t start_target(int exec_fd, pid_t self)
+ * clone3, else (version 1, or a kernel without CLONE_INTO_CGROUP) through a go pipe.
+ * With NOTIFY the go pipe also releases the target after seccomp(); *go_w is then its
+ * write end, else -1. */
+static pid_t start_target(int exec_fd, pid_t self, int *go_w)
 {
     pid_t target = -1;
-    int go[2] = {-1, -1};
+    int go[2] = {-1, -1}, wait_cgroup = 0;
+    if ((plan.n_cgroups || (plan.seccomp_flags & SC_NOTIFY)) && pipe2(go, O_CLOEXEC) < 0)
+        die(plan.n_cgroups ? "cgroup" : "seccomp listener", "", "cannot create the go pipe");
     if (plan.cgroup_version == 2) {
         target = clone_into_cgroup(cgroup_fd[0]);
         if (target < 0 && errno != ENOSYS && errno != E2BIG && errno != EINVAL)
@@ -642,8 +1023,7 @@ static pid_t start_target(int exec_fd, pid_t self)
         }
     }
     if (target < 0) {
-        if (plan.n_cgroups && pipe2(go, O_CLOEXEC) < 0)
-            die("cgroup", "", "cannot create the go pipe");
+        wait_cgroup = plan.n_cgroups != 0;
         target = clone_process(0);
     }
     if (target < 0)
@@ -651,20 +1031,87 @@ static pid_t start_target(int exec_fd, pid_t self)
     if (target == 0) {
         if (go[1] >= 0)
             close(go[1]); /* so that init's death reads as EOF */
-        run_target(exec_fd, go[0], self);
+        run_target(exec_fd, go[0], wait_cgroup, self);
     }
-    if (go[0] >= 0) {
+    if (go[0] >= 0)
         close(go[0]);
+    if (wait_cgroup) {
         move_to_cgroups(target); /* on failure init dies; the target reads EOF and exits */
         if (write_whole(go[1], "G", 1) < 0)
             die("cgroup", "", "cannot release the program");
+    }
+    if (!(plan.seccomp_flags & SC_NOTIFY) && go[1] >= 0) {
         close(go[1]);
+        go[1] = -1;
     }
     close_cgroups();
+    *go_w = go[1];
     return target;
 }
 
-static _Noreturn void init_main(int to_sup, int from_sup)
+/* Stage "seccomp listener": copies the target's listener (fd number target_fd in the
+ * target) into init and hands it to the supervisor with SCM_RIGHTS. */
+static void pass_listener(pid_t target, int target_fd, int sock)
+{
+    int pidfd = (int)syscall(SYS_pidfd_open, target, 0);
+    int fd = pidfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, pidfd, target_fd, 0);
+    if (fd < 0)
+        die("seccomp listener", "", errno == ENOSYS ? "needs Linux 5.6 (pidfd_getfd)"
+            : errno == EPERM ? "cannot take the listener from the program: with another uid and no USER "
+                               "namespace the helper needs CAP_SYS_PTRACE"
+            : "cannot take the listener from the program");
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct iovec iov = {"L", 1};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
+        die("seccomp listener", "", "cannot pass the listener to the supervisor");
+    close(fd);
+    close(pidfd);
+}
+
+/* Reads the exec-status pipe record by record until EOF (= the exec succeeded). A
+ * LISTENER record (NOTIFY) is served and the target released; anything else is the
+ * target's STAGE_ERROR: forwarded, and init exits. */
+static void await_exec(int ep, pid_t target, int go_w, int sock, int to_sup)
+{
+    uint8_t rec[REC_MAX];
+    for (;;) {
+        ssize_t n = read_full(ep, rec, 4);
+        if (n == 0 && go_w >= 0) { /* EOF, yet no LISTENER: the target died, it did not exec */
+            errno = 0;
+            die("seccomp listener", "", "the program died before it sent the listener: "
+                "the policy must allow write, read and execve");
+        }
+        if (n == 0)
+            return;
+        size_t len = n == 4 ? (size_t)(rec[2] | rec[3] << 8) : 0;
+        if (n == 4 && len <= REC_MAX - 4 && read_full(ep, rec + 4, len) == (ssize_t)len) {
+            if (rec[0] == REC_LISTENER && rec[1] == 0 && len == 4 && go_w >= 0) {
+                pass_listener(target, (int)get32(rec + 4), sock);
+                if (write_whole(go_w, "G", 1) < 0)
+                    die("seccomp listener", "", "cannot release the program");
+                close(go_w);
+                go_w = -1; /* one listener only */
+                continue;
+            }
+            write_whole(to_sup, rec, 4 + len);
+        } else {
+            send_error(to_sup, n < 0 ? errno : 0, "exec pipe", "", "cannot read the program's exec status");
+        }
+        _exit(1); /* the target already _exit()ed or dies with us (pdeathsig / PID namespace) */
+    }
+}
+
+/* sock: init's end of the socketpair that carries the seccomp listener (-1 without NOTIFY). */
+static _Noreturn void init_main(int to_sup, int from_sup, int sock)
 {
     char c;
     report_fd = to_sup;
@@ -688,21 +1135,16 @@ static _Noreturn void init_main(int to_sup, int from_sup)
     if (pipe2(ep, O_CLOEXEC) < 0)
         die("exec pipe", "", NULL);
     pid_t self = getpid();
-    pid_t target = start_target(ep[1], self);
+    int go_w;
+    pid_t target = start_target(ep[1], self, &go_w);
     close(ep[1]);
     stdio_to_devnull(devnull);
     close(devnull);
 
-    uint8_t rec[REC_MAX];
-    ssize_t n = read_full(ep[0], rec, sizeof rec);
-    if (n != 0) { /* a STAGE_ERROR record from the target, or a broken pipe */
-        if (n > 0)
-            write_whole(to_sup, rec, (size_t)n);
-        else
-            send_error(to_sup, errno, "exec pipe", "", "cannot read the program's exec status");
-        _exit(1); /* the target already _exit()ed or dies with us (pdeathsig / PID namespace) */
-    }
+    await_exec(ep[0], target, go_w, sock, to_sup);
     close(ep[0]);
+    if (sock >= 0)
+        close(sock);
     uint8_t p[4];
     put32(p, (uint32_t)target);
     send_record(to_sup, REC_EXEC_OK, p, 4);
@@ -749,6 +1191,8 @@ static struct {
     uint64_t t0, wall_us;
     int term; /* 0 until decided */
     int jvm_gone; /* EOF on fd 3: nobody will read the account or remove the run cgroups */
+    int sock_fd;     /* NOTIFY: from init, carries the seccomp listener; -1 once done */
+    int listener_fd; /* the seccomp listener, -1 until received or once no process uses it */
     uint8_t buf[2 * REC_MAX];
     size_t have;
 } S;
@@ -850,13 +1294,6 @@ static void on_cpu_timer(void)
         check_cpu_usage();
 }
 
-static int has_cap_setgid(void)
-{
-    struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
-    struct __user_cap_data_struct d[2];
-    return syscall(SYS_capget, &h, d) == 0 && (d[CAP_SETGID / 32].effective & (1u << (CAP_SETGID % 32)));
-}
-
 static int write_proc_file(pid_t pid, const char *name, const char *data)
 {
     char path[64];
@@ -887,7 +1324,7 @@ static int write_maps(pid_t pid)
         snprintf(gid, sizeof gid, "0 %u 1\n", (unsigned)getegid());
     const char *hint = "the kernel refused the mapping (without privilege only your own id can be mapped)";
     const char *stage = "setgroups";
-    if ((has_cap_setgid() || write_proc_file(pid, stage, "deny") == 0)
+    if ((has_cap(CAP_SETGID) || write_proc_file(pid, stage, "deny") == 0)
         && write_proc_file(pid, stage = "uid_map", uid) == 0 && write_proc_file(pid, stage = "gid_map", gid) == 0)
         return 0;
     send_error(STATUS_FD, errno, stage, "", strcmp(stage, "setgroups") ? hint : NULL);
@@ -1092,6 +1529,61 @@ static void on_init_exit(void)
     }
 }
 
+/* Init passes the listener (SCM_RIGHTS) before it releases the target to execve. */
+static void receive_listener(void)
+{
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    char byte;
+    struct iovec iov = {&byte, 1};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+    ssize_t n = recvmsg(S.sock_fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
+    if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
+        memcpy(&S.listener_fd, CMSG_DATA(c), sizeof(int));
+    close(S.sock_fd); /* one listener per run; EOF: init is gone */
+    S.sock_fd = -1;
+}
+
+/* A notification means a kill rule matched: report which syscall, once, and end the run.
+ * It is never answered: the caller stays blocked until kill_tree kills it. Before EXEC_OK
+ * the caller can only be the helper's own last steps (write, read, execve, or _exit after
+ * a failed execve): a policy that forbids those is a setup failure, not the program's. */
+static void on_listener(short revents)
+{
+    struct seccomp_notif n;
+    memset(&n, 0, sizeof n); /* the kernel insists */
+    if (!(revents & POLLIN) || ioctl(S.listener_fd, SECCOMP_IOCTL_NOTIF_RECV, &n) < 0) {
+        /* POLLHUP: no process uses the filter any more. ENOENT: the caller died meanwhile. */
+        if (!(revents & POLLIN) || (errno != EINTR && errno != ENOENT)) {
+            close(S.listener_fd);
+            S.listener_fd = -1;
+        }
+        return;
+    }
+    if (S.term)
+        return;
+    if (!S.exec_ok) {
+        char detail[160];
+        snprintf(detail, sizeof detail, "the policy stopped the sandbox's own syscall %d before the program "
+                 "started: it must allow write, read and execve", n.data.nr);
+        if (!S.setup_failed)
+            send_error(STATUS_FD, 0, "seccomp", "", detail);
+        S.setup_failed = 1;
+        decide(T_SETUP_FAILED);
+        return;
+    }
+    uint8_t p[8];
+    put32(p, n.data.arch);
+    put32(p + 4, (uint32_t)n.data.nr);
+    send_record(STATUS_FD, REC_SECCOMP_VIOLATION, p, sizeof p);
+    decide(T_SECCOMP_VIOLATION);
+}
+
 static void on_signals(int sfd)
 {
     struct signalfd_siginfo si;
@@ -1186,9 +1678,11 @@ static int supervise(void)
     int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     S.timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     S.cpu_timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-    int ip[2], sp[2];
+    int ip[2], sp[2], lp[2] = {-1, -1}; /* lp: the listener's way from init */
+    S.sock_fd = S.listener_fd = -1;
     if (sfd < 0 || S.timer_fd < 0 || S.cpu_timer_fd < 0 || pipe2(ip, O_CLOEXEC) < 0
-        || pipe2(sp, O_CLOEXEC) < 0) {
+        || pipe2(sp, O_CLOEXEC) < 0
+        || ((plan.seccomp_flags & SC_NOTIFY) && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, lp) < 0)) {
         send_error(STATUS_FD, errno, "setup", "", "cannot create the supervisor's descriptors");
         S.term = T_SETUP_FAILED;
         return finish();
@@ -1201,8 +1695,8 @@ static int supervise(void)
         prctl(PR_SET_DUMPABLE, 1);
     S.init = clone_process(clone_flags(plan.namespaces));
     if (S.init == 0) {
-        close_fds_except(ip[1], sp[0]);
-        init_main(ip[1], sp[0]);
+        close_fds_except(ip[1], sp[0], lp[1]);
+        init_main(ip[1], sp[0], lp[1]);
     }
     int clone_errno = errno;
     if (user)
@@ -1217,6 +1711,9 @@ static int supervise(void)
     S.init_alive = 1;
     close(ip[1]);
     close(sp[0]);
+    if (lp[1] >= 0)
+        close(lp[1]);
+    S.sock_fd = lp[0];
     S.pipe_fd = ip[0];
     S.sync_fd = sp[1];
     fcntl(S.pipe_fd, F_SETFL, O_NONBLOCK);
@@ -1233,12 +1730,17 @@ static int supervise(void)
     }
 
     while (!S.term) {
-        struct pollfd pf[5] = {{sfd, POLLIN, 0}, {S.timer_fd, POLLIN, 0}, {PLAN_FD, POLLIN, 0},
-                               {S.pipe_fd, POLLIN, 0}, {S.cpu_timer_fd, POLLIN, 0}};
-        if (poll(pf, 5, -1) < 0)
+        struct pollfd pf[7] = {{sfd, POLLIN, 0}, {S.timer_fd, POLLIN, 0}, {PLAN_FD, POLLIN, 0},
+                               {S.pipe_fd, POLLIN, 0}, {S.cpu_timer_fd, POLLIN, 0}, {S.sock_fd, POLLIN, 0},
+                               {S.listener_fd, POLLIN, 0}};
+        if (poll(pf, 7, -1) < 0)
             continue; /* EINTR */
         if (pf[3].revents)
             drain_init_pipe(); /* before SIGCHLD, so TARGET_EXIT is seen before init's death */
+        if (pf[5].revents)
+            receive_listener();
+        if (pf[6].revents)
+            on_listener(pf[6].revents);
         if (pf[0].revents)
             on_signals(sfd);
         if (pf[1].revents)

@@ -134,6 +134,8 @@ static uint16_t allowed_flags(uint16_t op)
     case OP_BIND: return mnt | MF_RECURSIVE | MF_CREATE_TARGET;
     case OP_TMPFS:
     case OP_PROC: return mnt | MF_CREATE_TARGET;
+    case OP_MASK:
+    case OP_READONLY_PATH: return 0; /* act on what exists, never create */
     default: return MF_CREATE_TARGET; /* DIR, SYMLINK, FILE: create missing parents */
     }
 }
@@ -149,7 +151,7 @@ static int decode_mount(struct plan *pl, struct rd *r, unsigned idx, char *err, 
     if (r->n != 0)
         FAIL("MOUNT %u: %zu trailing bytes in payload", idx, r->n);
     uint16_t op = m->op;
-    if (op < OP_ROOT_BIND || op > OP_FILE)
+    if (op < OP_ROOT_BIND || op > OP_READONLY_PATH)
         FAIL("MOUNT %u: unknown op %u", idx, op);
     int is_root = op == OP_ROOT_BIND || op == OP_ROOT_TMPFS;
     if (m->flags & ~MF_ALL)
@@ -253,6 +255,40 @@ static int decode_cpu_limit(struct plan *pl, struct rd *r, char *err, size_t err
     return 0;
 }
 
+static int decode_security(struct plan *pl, struct rd *r, unsigned *n, char *err, size_t errlen)
+{
+    if ((*n)++)
+        FAIL("more than one SECURITY record");
+    if (r->n != 12 || get32(r, &pl->security_flags) || get64(r, &pl->kept_caps))
+        FAIL("SECURITY: payload must be 12 bytes");
+    if (pl->security_flags & ~(uint32_t)SEC_ALL)
+        FAIL("SECURITY: unknown flag bits 0x%x", pl->security_flags & ~(uint32_t)SEC_ALL);
+    if (pl->kept_caps >> (PLAN_LAST_CAP + 1))
+        FAIL("SECURITY: capability bits above %u: 0x%llx", PLAN_LAST_CAP,
+             (unsigned long long)(pl->kept_caps >> (PLAN_LAST_CAP + 1) << (PLAN_LAST_CAP + 1)));
+    return 0;
+}
+
+/* The program is only bounded here (size, shape); its semantics are the kernel's to check. */
+static int decode_seccomp(struct plan *pl, struct rd *r, char *err, size_t errlen)
+{
+    if (pl->n_bpf)
+        FAIL("more than one SECCOMP record");
+    if (get32(r, &pl->seccomp_flags))
+        FAIL("SECCOMP: truncated payload");
+    if (pl->seccomp_flags & ~(uint32_t)SC_ALL)
+        FAIL("SECCOMP: unknown flag bits 0x%x", pl->seccomp_flags & ~(uint32_t)SC_ALL);
+    if (r->n == 0 || r->n % 8 || r->n / 8 > PLAN_MAX_BPF)
+        FAIL("SECCOMP: the program must be 1..%u instructions of 8 bytes, not %zu bytes",
+             PLAN_MAX_BPF, r->n);
+    pl->n_bpf = (unsigned)(r->n / 8);
+    for (unsigned i = 0; i < pl->n_bpf; i++) {
+        const uint8_t *p = r->p + 8 * (size_t)i;
+        pl->bpf[i] = (struct sock_filter){le16(p), p[2], p[3], le32(p + 4)};
+    }
+    return 0;
+}
+
 static int decode_rlimit(struct plan *pl, struct rd *r, uint32_t *seen, char *err, size_t errlen)
 {
     if (pl->n_rlimits >= PLAN_MAX_RLIMITS)
@@ -281,7 +317,7 @@ int plan_decode(const uint8_t *buf, size_t len, struct plan *pl, char *err, size
 
     memset(pl, 0, offsetof(struct plan, arena));
     pl->workdir = "/";
-    unsigned n_ns = 0, n_hostname = 0, n_workdir = 0, n_wall = 0;
+    unsigned n_ns = 0, n_hostname = 0, n_workdir = 0, n_wall = 0, n_security = 0;
     uint32_t rlimits_seen = 0;
     uint64_t argenv_total = 0;
     struct rd body = {buf + PLAN_HEADER_SIZE, body_len};
@@ -382,6 +418,14 @@ int plan_decode(const uint8_t *buf, size_t len, struct plan *pl, char *err, size
             if (decode_rlimit(pl, &r, &rlimits_seen, err, errlen))
                 return -1;
             break;
+        case TAG_SECURITY:
+            if (decode_security(pl, &r, &n_security, err, errlen))
+                return -1;
+            break;
+        case TAG_SECCOMP:
+            if (decode_seccomp(pl, &r, err, errlen))
+                return -1;
+            break;
         default:
             FAIL("record %u: unknown tag %u", idx, tag);
         }
@@ -389,6 +433,8 @@ int plan_decode(const uint8_t *buf, size_t len, struct plan *pl, char *err, size
 
     if (n_ns != 1)
         FAIL("exactly one NAMESPACES record is required");
+    if (n_security != 1)
+        FAIL("exactly one SECURITY record is required");
     uint32_t ns = pl->namespaces;
     if ((pl->n_uid_maps || pl->n_gid_maps) && !(ns & NS_USER))
         FAIL("UID_MAP/GID_MAP need the USER namespace");

@@ -3,6 +3,7 @@
 #ifndef SANDBOX4J_PLAN_H
 #define SANDBOX4J_PLAN_H
 
+#include <linux/filter.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,22 +23,28 @@
 #define PLAN_MAX_CGROUPS 16
 #define PLAN_MAX_RLIMITS 16 /* also the bound on the resource number */
 #define PLAN_MAX_CPUS_MILLI 1048576u
+#define PLAN_LAST_CAP 40       /* CAP_CHECKPOINT_RESTORE; higher bits are errors */
+#define PLAN_MAX_BPF 4096      /* instructions, the kernel's BPF_MAXINSNS */
 /* Every decoded string is copied with a NUL. A record is at least 8 bytes and holds at
  * most one string per 8 bytes (MOUNT: two strings in >= 32 bytes; CGROUP: one in >= 12,
- * CPU_LIMIT: one in >= 24; RLIMIT: none), so a quarter more than the body always
- * suffices; the decoder still checks every copy. */
+ * CPU_LIMIT: one in >= 24; RLIMIT, SECURITY, SECCOMP: none), so a quarter more than the
+ * body always suffices; the decoder still checks every copy. */
 #define PLAN_ARENA_SIZE (PLAN_MAX_BODY + PLAN_MAX_BODY / 4)
 
 enum { TAG_NAMESPACES = 1, TAG_UID_MAP, TAG_GID_MAP, TAG_IDENTITY, TAG_HOSTNAME, TAG_MOUNT,
-       TAG_WORKDIR, TAG_ARG, TAG_ENV, TAG_WALL_TIME_LIMIT, TAG_CGROUP, TAG_CPU_LIMIT, TAG_RLIMIT };
+       TAG_WORKDIR, TAG_ARG, TAG_ENV, TAG_WALL_TIME_LIMIT, TAG_CGROUP, TAG_CPU_LIMIT, TAG_RLIMIT,
+       TAG_SECURITY, TAG_SECCOMP };
 
 enum { CPU_FORMAT_NANOS = 1, CPU_FORMAT_CPU_STAT = 2 };
+
+enum { SEC_NO_NEW_PRIVS = 1, SEC_ALL = 1 };        /* SECURITY flags */
+enum { SC_NOTIFY = 1, SC_ALL = 1 };                /* SECCOMP flags */
 
 enum { NS_PID = 1, NS_MOUNT = 2, NS_UTS = 4, NS_IPC = 8, NS_NET = 16, NS_USER = 32,
        NS_CGROUP = 64, NS_ALL = 127 };
 
 enum { OP_ROOT_BIND = 1, OP_ROOT_TMPFS, OP_BIND, OP_TMPFS, OP_PROC, OP_DIR, OP_SYMLINK,
-       OP_FILE };
+       OP_FILE, OP_MASK, OP_READONLY_PATH };
 
 enum { MF_READONLY = 1, MF_NOSUID = 2, MF_NODEV = 4, MF_NOEXEC = 8, MF_RECURSIVE = 16,
        MF_CREATE_TARGET = 32, MF_ALL = 63 };
@@ -82,6 +89,11 @@ struct plan {
     const char *cpu_usage_file;                /* host path, NULL without CPU_LIMIT */
     unsigned n_rlimits;
     struct plan_rlimit rlimits[PLAN_MAX_RLIMITS];
+    uint32_t security_flags;                   /* SEC_*: the SECURITY record is required */
+    uint64_t kept_caps;                        /* bit n: keep CAP_ number n */
+    uint32_t seccomp_flags;                    /* SC_NOTIFY */
+    unsigned n_bpf;                            /* 0: no SECCOMP record */
+    struct sock_filter bpf[PLAN_MAX_BPF];      /* host byte order, ready for seccomp() */
     size_t arena_used;
     char arena[PLAN_ARENA_SIZE];
 };

@@ -59,6 +59,8 @@ final class HelperProcess implements ProcessControl {
   private InputStream stderr;
   private boolean closed;
   private RunCgroup cgroup;
+  private boolean seccomp;
+  private OutputBudget outputBudget;
 
   private HelperProcess() {}
 
@@ -75,6 +77,7 @@ final class HelperProcess implements ProcessControl {
   }
 
   private void launch(LaunchPlan plan, String helperPath, CgroupDriver cgroups) throws SandboxLaunchException {
+    seccomp = plan.seccomp().isPresent();
     PlanCodec.CgroupBinding binding = null;
     if (cgroups != null) {
       cgroup = cgroups.create(plan.limits());
@@ -135,6 +138,7 @@ final class HelperProcess implements ProcessControl {
         }
         OutputBudget budget = plan.limits().output()
             .map(limit -> new OutputBudget(limit.toBytes(), () -> signal(LibC.SIGUSR2))).orElse(null);
+        outputBudget = budget;
         if (stdoutPipe != null) {
           parentEnds.add(stdoutPipe[0]);
           stdout = budgeted(reopen(stdoutPipe[0], FileInputStream::new), budget);
@@ -348,7 +352,7 @@ final class HelperProcess implements ProcessControl {
           result.completeExceptionally(new IOException(
               "the sandbox helper ended without a result (" + describeWaitStatus(wait) + ")"));
         } else {
-          result.complete(account(helperResult, usage));
+          result.complete(account(helperResult, usage, seccomp, outputBudget != null && outputBudget.exceeded()));
         }
       } catch (IOException | RuntimeException e) {
         destroyCgroup();
@@ -362,17 +366,34 @@ final class HelperProcess implements ProcessControl {
    * behind MEMORY_LIMIT: a program the helper saw exit or die after an OOM kill in its
    * cgroup ran out of memory, whatever its status says.
    */
-  private static SandboxResult account(SandboxResult helperResult, ResourceUsage usage) {
-    if (usage == null) {
+  private static SandboxResult account(SandboxResult helperResult, ResourceUsage usage, boolean seccomp,
+      boolean outputExceeded) {
+    Termination termination = helperResult.termination();
+    boolean byProgram = termination == Termination.EXITED || termination == Termination.SIGNALED;
+    if (byProgram && outputExceeded) {
+      // The JVM counted more than the limit before it told the helper; the program may
+      // have died first of its own (SIGPIPE once the reader stopped), but the cause stands.
+      termination = Termination.OUTPUT_LIMIT;
+    } else if (byProgram && usage != null && usage.oomKills() > 0) {
+      termination = Termination.MEMORY_LIMIT;
+    } else if (termination == Termination.SIGNALED && seccomp && helperResult.signal() == SIGSYS) {
+      // A kill rule compiled without user notification (an older kernel): the kernel's
+      // SIGSYS is the fact, the syscall is not known.
+      termination = Termination.SECCOMP_VIOLATION;
+    }
+    if (termination == helperResult.termination() && usage == null) {
       return helperResult;
     }
-    Termination termination = helperResult.termination();
-    boolean outOfMemory = usage.oomKills() > 0
-        && (termination == Termination.EXITED || termination == Termination.SIGNALED);
-    return SandboxResult.builder(outOfMemory ? Termination.MEMORY_LIMIT : termination)
-        .exitCode(helperResult.exitCode()).signal(helperResult.signal())
-        .wallTimeMicros(helperResult.wallTimeMicros()).usage(usage).build();
+    SandboxResult.Builder result = SandboxResult.builder(termination).exitCode(helperResult.exitCode())
+        .signal(helperResult.signal()).wallTimeMicros(helperResult.wallTimeMicros()).usage(usage);
+    helperResult.seccompViolation().ifPresent(result::seccompViolation);
+    if (termination == Termination.SECCOMP_VIOLATION && helperResult.seccompViolation().isEmpty()) {
+      result.seccompViolation("unknown");
+    }
+    return result.build();
   }
+
+  private static final int SIGSYS = 31;
 
   /** Kills whatever is left in the run cgroup and removes it; a failure is logged, not thrown. */
   private void destroyCgroup() {

@@ -60,6 +60,16 @@ public final class LinuxSandboxProvider implements SandboxProvider {
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot read the host's CPUs and memory nodes: " + e, e);
     }
+    sandbox.seccomp().ifPresent(policy -> {
+      java.util.Set<String> unknown = SeccompCompiler.unknownNames(policy);
+      if (!unknown.isEmpty()) {
+        throw new IllegalArgumentException("seccomp: unknown syscall names " + unknown
+            + " (names as in the kernel's syscall tables, e.g. openat)");
+      }
+      // The helper calls write, read and execve after installing the filter: a policy that
+      // refuses them could never start a program.
+      SeccompCompiler.requireExecPath(policy, SyscallTable.forHost());
+    });
   }
 
   private static void checkSubset(String option, SortedSet<Integer> wanted, SortedSet<Integer> host, String what) {

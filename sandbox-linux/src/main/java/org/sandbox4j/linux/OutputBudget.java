@@ -22,6 +22,11 @@ final class OutputBudget {
     this.onExceeded = onExceeded;
   }
 
+  /** Whether the program wrote more than the limit: the fact behind OUTPUT_LIMIT. */
+  boolean exceeded() {
+    return exceeded.get();
+  }
+
   InputStream count(InputStream in) {
     return new FilterInputStream(in) {
       @Override

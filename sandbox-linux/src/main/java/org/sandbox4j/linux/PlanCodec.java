@@ -13,7 +13,9 @@ import java.util.Set;
 import org.sandbox4j.IdMapping;
 import org.sandbox4j.LaunchPlan;
 import org.sandbox4j.MountStep;
+import org.sandbox4j.Capability;
 import org.sandbox4j.Namespace;
+import org.sandbox4j.SeccompPolicy;
 
 /**
  * The binary form of a {@link LaunchPlan} the helper reads on fd 3; see
@@ -39,6 +41,19 @@ final class PlanCodec {
   static final int TAG_CGROUP = 11;
   static final int TAG_CPU_LIMIT = 12;
   static final int TAG_RLIMIT = 13;
+  static final int TAG_SECURITY = 14;
+  static final int TAG_SECCOMP = 15;
+  static final int SECURITY_NO_NEW_PRIVS = 1;
+  static final int SECCOMP_NOTIFY = 1;
+
+  /**
+   * Kill rules compile to user notifications when the kernel can hand the listener to the
+   * supervisor ({@code pidfd_getfd}, Linux 5.6): the supervisor then names the syscall.
+   */
+  static final boolean NOTIFY = Kernel.atLeast(5, 6);
+  /** Compiled filters by policy: most runs reuse a handful of policies. */
+  private static final java.util.concurrent.ConcurrentHashMap<SeccompPolicy, SeccompCompiler.Program> PROGRAMS =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /** The run's cgroup as the helper needs it: where the program joins, where CPU usage is read. */
   static final class CgroupBinding {
@@ -64,12 +79,21 @@ final class PlanCodec {
     final Map<Integer, long[]> rlimits;
     final CgroupBinding cgroup;
     final long cpuLimitMicros;
+    final int securityFlags;
+    final long keptCapabilities;
+    final int seccompFlags;
+    final byte[] seccompProgram;
 
-    Decoded(LaunchPlan plan, Map<Integer, long[]> rlimits, CgroupBinding cgroup, long cpuLimitMicros) {
+    Decoded(LaunchPlan plan, Map<Integer, long[]> rlimits, CgroupBinding cgroup, long cpuLimitMicros,
+        int securityFlags, long keptCapabilities, int seccompFlags, byte[] seccompProgram) {
       this.plan = plan;
       this.rlimits = rlimits;
       this.cgroup = cgroup;
       this.cpuLimitMicros = cpuLimitMicros;
+      this.securityFlags = securityFlags;
+      this.keptCapabilities = keptCapabilities;
+      this.seccompFlags = seccompFlags;
+      this.seccompProgram = seccompProgram;
     }
   }
 
@@ -79,7 +103,8 @@ final class PlanCodec {
 
   private static final MountStep.Op[] OPS = {
     null, MountStep.Op.ROOT_BIND, MountStep.Op.ROOT_TMPFS, MountStep.Op.BIND, MountStep.Op.TMPFS,
-    MountStep.Op.PROC, MountStep.Op.DIR, MountStep.Op.SYMLINK, MountStep.Op.FILE
+    MountStep.Op.PROC, MountStep.Op.DIR, MountStep.Op.SYMLINK, MountStep.Op.FILE, MountStep.Op.MASK,
+    MountStep.Op.READONLY_PATH
   };
 
   private static final MountStep.Flag[] FLAGS = {
@@ -123,6 +148,21 @@ final class PlanCodec {
     }
     plan.wallTimeLimit().ifPresent(limit ->
         body.record(TAG_WALL_TIME_LIMIT, le(8).putLong(Math.max(1, limit.toNanos() / 1000))));
+    long kept = 0;
+    for (Capability c : plan.keptCapabilities()) {
+      kept |= 1L << c.number();
+    }
+    body.record(TAG_SECURITY, le(12).putInt(SECURITY_NO_NEW_PRIVS).putLong(kept));
+    plan.seccomp().ifPresent(policy -> {
+      SeccompCompiler.Program program = PROGRAMS.computeIfAbsent(policy,
+          p -> SeccompCompiler.compile(p, SyscallTable.forHost(), NOTIFY));
+      if (PROGRAMS.size() > 64) {
+        PROGRAMS.clear(); // a caller making new policies per run: do not grow without bound
+      }
+      byte[] instructions = program.instructions();
+      body.record(TAG_SECCOMP, le(4 + instructions.length).putInt(program.usesNotify() ? SECCOMP_NOTIFY : 0)
+          .put(instructions));
+    });
     plan.limits().rlimits().forEach((resource, values) ->
         body.record(TAG_RLIMIT, le(20).putInt(resource.linuxNumber()).putLong(values[0]).putLong(values[1])));
     if (cgroup != null) {
@@ -208,6 +248,10 @@ final class PlanCodec {
     int cpusMilli = 0;
     int usageFormat = 0;
     String usageFile = null;
+    int securityFlags = 0;
+    long keptCapabilities = 0;
+    int seccompFlags = 0;
+    byte[] seccompProgram = null;
     while (in.hasRemaining()) {
       require(in.remaining() >= 8, "truncated record header");
       int tag = in.getShort() & 0xFFFF;
@@ -255,6 +299,15 @@ final class PlanCodec {
         case TAG_WALL_TIME_LIMIT:
           plan.wallTimeLimit(Duration.ofNanos(payload.getLong() * 1000));
           break;
+        case TAG_SECURITY:
+          securityFlags = payload.getInt();
+          keptCapabilities = payload.getLong();
+          break;
+        case TAG_SECCOMP:
+          seccompFlags = payload.getInt();
+          seccompProgram = new byte[payload.remaining()];
+          payload.get(seccompProgram);
+          break;
         case TAG_RLIMIT:
           rlimits.put(payload.getInt(), new long[] {payload.getLong(), payload.getLong()});
           break;
@@ -274,7 +327,8 @@ final class PlanCodec {
     }
     CgroupBinding cgroup = cgroupDirectories.isEmpty() ? null
         : new CgroupBinding(cgroupVersion, cgroupDirectories, usageFile, usageFormat, cpusMilli);
-    return new Decoded(plan.command(command).build(), rlimits, cgroup, cpuLimit);
+    return new Decoded(plan.command(command).build(), rlimits, cgroup, cpuLimit, securityFlags, keptCapabilities,
+        seccompFlags, seccompProgram);
   }
 
   private static IdMapping readMapping(ByteBuffer payload) {

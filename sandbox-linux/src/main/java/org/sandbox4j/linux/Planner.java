@@ -50,6 +50,15 @@ final class Planner {
       "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime", "nsswitch.conf", "ssl");
   private static final String HOST_ETC_GLOB = "java-*";
   private static final List<String> DEVICES = List.of("null", "zero", "full", "random", "urandom", "tty");
+  /**
+   * {@code /proc} files that expose the host (kernel memory, keys of other users, timers and
+   * scheduler state of every process) are hidden; directories that change the host (sysctls,
+   * the SysRq trigger, interrupts, buses, file systems) are read-only. As runc does.
+   */
+  private static final List<String> PROC_MASKED = List.of("/proc/kcore", "/proc/keys", "/proc/timer_list",
+      "/proc/sched_debug", "/proc/latency_stats", "/proc/acpi", "/proc/scsi", "/proc/asound", "/proc/kmsg");
+  private static final List<String> PROC_READ_ONLY = List.of("/proc/sys", "/proc/sysrq-trigger", "/proc/irq",
+      "/proc/bus", "/proc/fs");
   private static final DataSize DEV_SIZE = DataSize.ofKibibytes(64);
   private static final DataSize SHM_SIZE = DataSize.ofMebibytes(64);
   private static final DataSize ROOT_TMPFS_SIZE = DataSize.ofMebibytes(1);
@@ -68,7 +77,9 @@ final class Planner {
         .command(command.command())
         .workingDirectory(command.directory().orElse(sandbox.workingDirectory()))
         .stdio(command.stdin(), command.stdout(), command.stderr(), command.redirectErrorStream())
-        .limits(sandbox.limits());
+        .limits(sandbox.limits())
+        .keptCapabilities(sandbox.keptCapabilities());
+    sandbox.seccomp().ifPresent(plan::seccomp);
     command.environment().forEach((name, value) -> plan.environmentEntry(name + "=" + value));
     sandbox.hostname().ifPresent(plan::hostname);
     sandbox.wallTimeLimit().ifPresent(plan::wallTimeLimit);
@@ -112,6 +123,12 @@ final class Planner {
     }
     if (sandbox.mountsProc()) {
       mount(Op.PROC, "", "/proc", EnumSet.noneOf(Flag.class), 0, 0);
+      for (String path : PROC_MASKED) {
+        steps.add(MountStep.of(Op.MASK, "", path, EnumSet.noneOf(Flag.class), 0, 0));
+      }
+      for (String path : PROC_READ_ONLY) {
+        steps.add(MountStep.of(Op.READONLY_PATH, "", path, EnumSet.noneOf(Flag.class), 0, 0));
+      }
     }
     if (sandbox.mountsDev()) {
       minimalDev();

@@ -17,10 +17,11 @@ final class StatusParser {
   static final int TYPE_STARTED = 1;
   static final int TYPE_STAGE_ERROR = 2;
   static final int TYPE_EXIT = 3;
+  static final int TYPE_SECCOMP_VIOLATION = 4;
   private static final int MAX_RECORD = 1024;
   private static final Termination[] TERMINATIONS = {
     null, Termination.EXITED, Termination.SIGNALED, Termination.WALL_TIME_LIMIT, Termination.KILLED,
-    Termination.SETUP_FAILED, Termination.CPU_TIME_LIMIT, Termination.OUTPUT_LIMIT
+    Termination.SETUP_FAILED, Termination.CPU_TIME_LIMIT, Termination.OUTPUT_LIMIT, Termination.SECCOMP_VIOLATION
   };
 
   private byte[] pending = new byte[0];
@@ -29,6 +30,7 @@ final class StatusParser {
   private long targetPid;
   private SandboxLaunchException stageError;
   private SandboxResult result;
+  private String violation;
 
   /** Takes the next {@code length} bytes of the stream. */
   void accept(byte[] bytes, int length) {
@@ -79,8 +81,21 @@ final class StatusParser {
         if (termination < 1 || termination >= TERMINATIONS.length) {
           throw new IllegalStateException("helper protocol: unknown termination " + termination);
         }
-        result = SandboxResult.builder(TERMINATIONS[termination])
-            .exitCode(exitCode).signal(signal).wallTimeMicros(wallMicros).build();
+        SandboxResult.Builder builder = SandboxResult.builder(TERMINATIONS[termination])
+            .exitCode(exitCode).signal(signal).wallTimeMicros(wallMicros);
+        if (TERMINATIONS[termination] == Termination.SECCOMP_VIOLATION) {
+          builder.seccompViolation(violation != null ? violation : "unknown");
+        }
+        result = builder.build();
+        break;
+      }
+      case TYPE_SECCOMP_VIOLATION: {
+        int arch = payload.getInt();
+        int nr = payload.getInt();
+        if (violation == null) {
+          violation = SyscallTable.forArch(arch).flatMap(table -> table.name(nr))
+              .orElse("syscall " + nr + " (arch 0x" + Integer.toHexString(arch) + ")");
+        }
         break;
       }
       default:

@@ -43,7 +43,7 @@ class LaunchFailureTest {
     assertThat(e.stage()).isEqualTo("execve");
     assertThat(e.path()).isEqualTo("python9");
     assertThat(e.errnoName()).isEqualTo("ENOENT");
-    assertThat(e).hasMessage("execve python9: ENOENT (not found inside the sandbox)");
+    assertThat(e).hasMessageStartingWith("execve python9: ENOENT (not found inside the sandbox");
     // The host has it, but the sandbox's root does not show /root/.pyenv or /work.
     assertThat(failure(STRICT, "/work/main/pom.xml").errnoName()).isEqualTo("ENOENT");
   }
@@ -98,6 +98,7 @@ class LaunchFailureTest {
     SandboxLaunchException e = failure(Sandbox.builder().rootfs(rootfs).mountProc().build(), "/bin/true");
     assertThat(e.stage()).isEqualTo("proc");
     assertThat(e.path()).isEqualTo("/proc");
-    assertThat(e.errnoName()).isEqualTo("ENOTDIR");
+    // mount(2) says ENOTDIR, the mount API (move_mount onto a file) says EINVAL
+    assertThat(e.errnoName()).isIn("ENOTDIR", "EINVAL");
   }
 }

@@ -17,7 +17,8 @@ import org.sandbox4j.Sandbox;
 class PlanCodecTest {
 
   private static LaunchPlan richPlan() throws Exception {
-    Sandbox sandbox = Sandbox.builder().strict().hostname("judge-7").runAs(1000, 1000)
+    // Without seccomp: the decoder gives back the BPF, not the policy it was compiled from.
+    Sandbox sandbox = Sandbox.builder().strict().withoutSeccomp().hostname("judge-7").runAs(1000, 1000)
         .bindMount(Path.of("/usr/share"), "/data", Access.READ_ONLY)
         .tmpfs("/scratch", DataSize.ofMebibytes(16))
         .workingDirectory("/tmp").wallTimeLimit(Duration.ofMillis(1500)).build();
@@ -81,5 +82,19 @@ class PlanCodecTest {
     assertThat(decoded.cgroup.cpusMilli).isEqualTo(1500);
     assertThat(decoded.cpuLimitMicros).isEqualTo(500_000);
     assertThatThrownBy(() -> PlanCodec.encode(plan, null)).hasMessageContaining("CPU-time limit needs the run's cgroup");
+  }
+
+  @Test
+  void hardeningTravelsAsSecurityAndSeccompRecords() throws Exception {
+    Sandbox sandbox = Sandbox.builder().strict().keepCapabilities(org.sandbox4j.Capability.NET_BIND_SERVICE).build();
+    PlanCodec.Decoded decoded = PlanCodec.decode(PlanCodec.encode(Planner.plan(sandbox, sandbox.command("true"), 0, 0)));
+    assertThat(decoded.securityFlags).isEqualTo(PlanCodec.SECURITY_NO_NEW_PRIVS);
+    assertThat(decoded.keptCapabilities).isEqualTo(1L << 10);
+    SeccompCompiler.Program program = SeccompCompiler.compile(org.sandbox4j.SeccompPolicy.strictDefault(),
+        SyscallTable.forHost(), PlanCodec.NOTIFY);
+    assertThat(decoded.seccompProgram).isEqualTo(program.instructions());
+    Sandbox open = Sandbox.builder().withoutSeccomp().build();
+    assertThat(PlanCodec.decode(PlanCodec.encode(Planner.plan(open, open.command("true"), 0, 0))).seccompProgram)
+        .isNull();
   }
 }

@@ -41,8 +41,12 @@ class PlannerTest {
   @Test
   void everythingUnderThePlannedTmpfsMayCreateItsMountPoint() throws Exception {
     LaunchPlan plan = plan(Sandbox.builder().strict().build());
+    // MASK and READONLY_PATH act on what exists (in /proc) and create nothing.
     assertThat(plan.mountSteps().subList(1, plan.mountSteps().size()))
+        .filteredOn(s -> s.op() != Op.MASK && s.op() != Op.READONLY_PATH)
         .allMatch(s -> s.flags().contains(Flag.CREATE_TARGET));
+    assertThat(plan.mountSteps()).filteredOn(s -> s.op() == Op.MASK || s.op() == Op.READONLY_PATH)
+        .allMatch(s -> s.flags().isEmpty() && s.target().startsWith("/proc/"));
   }
 
   @Test
