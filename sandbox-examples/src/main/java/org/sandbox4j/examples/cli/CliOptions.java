@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +23,7 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.sandbox4j.Access;
+import org.sandbox4j.Capability;
 import org.sandbox4j.DataSize;
 import org.sandbox4j.IoThrottle;
 import org.sandbox4j.Mount;
@@ -29,6 +31,7 @@ import org.sandbox4j.Namespace;
 import org.sandbox4j.RootFilesystem;
 import org.sandbox4j.Sandbox;
 import org.sandbox4j.SandboxCommand;
+import org.sandbox4j.SeccompPolicy;
 
 /**
  * The options of {@code sandbox4j run}, parsed and checked. Immutable.
@@ -75,6 +78,8 @@ public final class CliOptions {
   private final DataSize outputLimit;
   private final List<IoThrottle> ioThrottles;
   private final List<RlimitSetting> rlimits;
+  private final SeccompPolicy seccomp;
+  private final Set<Capability> keptCapabilities;
   private final Path resultJson;
   private final boolean printPlan;
   private final boolean describe;
@@ -106,6 +111,8 @@ public final class CliOptions {
     this.outputLimit = p.outputLimit;
     this.ioThrottles = List.copyOf(p.ioThrottles);
     this.rlimits = List.copyOf(p.rlimits);
+    this.seccomp = p.noSeccomp ? null : p.seccomp;
+    this.keptCapabilities = Collections.unmodifiableSet(EnumSet.copyOf(p.keptCapabilities));
     this.resultJson = p.resultJson;
     this.printPlan = p.printPlan;
     this.describe = p.describe;
@@ -247,6 +254,20 @@ public final class CliOptions {
     return rlimits;
   }
 
+  /**
+   * The seccomp policy of {@code --seccomp}: {@link SeccompPolicy#strictDefault()} without the
+   * option or with {@code --seccomp default}, the file's policy with {@code --seccomp FILE},
+   * empty with {@code --seccomp none}.
+   */
+  public Optional<SeccompPolicy> seccomp() {
+    return Optional.ofNullable(seccomp);
+  }
+
+  /** The {@code --keep-cap} capabilities; empty means the program keeps none. */
+  public Set<Capability> keptCapabilities() {
+    return keptCapabilities;
+  }
+
   /** Where {@code --result-json} writes the result, made absolute. */
   public Optional<Path> resultJson() {
     return Optional.ofNullable(resultJson);
@@ -304,6 +325,12 @@ public final class CliOptions {
     if (uid != null) {
       builder.runAs(uid, gid);
     }
+    if (seccomp != null) {
+      builder.seccomp(seccomp);
+    } else {
+      builder.withoutSeccomp();
+    }
+    builder.keepCapabilities(keptCapabilities.toArray(new Capability[0]));
     applyLimits(builder);
     return builder.build();
   }
@@ -409,7 +436,7 @@ public final class CliOptions {
         "--hostname", "--workdir", "--env", "--wall-time", "--uid", "--gid", "--result-json",
         "--memory", "--memory-soft", "--swap", "--cpu-quota", "--cpu-period", "--cpus", "--cpuset", "--mems",
         "--pids", "--cpu-time", "--output-limit", "--io-read-bps", "--io-write-bps", "--io-read-iops",
-        "--io-write-iops", "--rlimit");
+        "--io-write-iops", "--rlimit", "--seccomp", "--keep-cap");
     /**
      * What {@code --cpus} reads: {@link Double#parseDouble} alone would also take {@code NaN},
      * {@code Infinity}, hexadecimal and {@code 1.5f}, which no one means as a number of CPUs.
@@ -444,6 +471,9 @@ public final class CliOptions {
     private DataSize outputLimit;
     private final List<IoThrottle> ioThrottles = new ArrayList<>();
     private final List<RlimitSetting> rlimits = new ArrayList<>();
+    private SeccompPolicy seccomp = SeccompPolicy.strictDefault();
+    private boolean noSeccomp;
+    private final EnumSet<Capability> keptCapabilities = EnumSet.noneOf(Capability.class);
     private Path resultJson;
     private boolean printPlan;
     private boolean describe;
@@ -580,8 +610,47 @@ public final class CliOptions {
           once(option);
           resultJson = checked(option, value, () -> hostPath(value));
           break;
+        case "--seccomp":
+          once(option);
+          readSeccomp(option, value);
+          break;
+        case "--keep-cap":
+          Capability capability = checked(option, value, () -> {
+            Capability parsed = Capability.parse(value);
+            // Against the ones before, so that keeping one twice gets the builder's word.
+            Sandbox.builder().keepCapabilities(keptCapabilities.toArray(new Capability[0]))
+                .keepCapabilities(parsed);
+            return parsed;
+          });
+          keptCapabilities.add(capability);
+          break;
         default:
           readLimit(option, value);
+      }
+    }
+
+    /**
+     * {@code default}, {@code none} or a policy file. A file's policy is built into a sandbox
+     * once here, so that what the provider refuses (a syscall no architecture has, a policy
+     * that would stop the program from starting) is reported under this option and file.
+     */
+    private void readSeccomp(String option, String value) throws CliUsageException {
+      switch (value) {
+        case "default":
+          seccomp = SeccompPolicy.strictDefault();
+          break;
+        case "none":
+          noSeccomp = true;
+          break;
+        default:
+          seccomp = checked(option, value, () -> {
+            if (value.isEmpty()) {
+              throw new IllegalArgumentException("expected default, none or a policy file");
+            }
+            SeccompPolicy policy = SeccompPolicyFile.read(Path.of(value));
+            Sandbox.builder().seccomp(policy).build();
+            return policy;
+          });
       }
     }
 

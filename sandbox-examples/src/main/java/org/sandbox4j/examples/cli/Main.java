@@ -59,6 +59,14 @@ public final class Main {
         --wall-time DURATION  kill the sandbox after DURATION: 500ms, 2s, 1.5s,
                               1m, 100us (units ns, us, ms, s, m, h)
         --uid N --gid N       run COMMAND as uid N and gid N inside (give both)
+        --seccomp POLICY      filter COMMAND's syscalls: default (the strict
+                              built-in policy, also without this option), none
+                              (no filter: every syscall is open), or FILE, a
+                              policy file as described below
+        --keep-cap NAME       let COMMAND keep capability NAME (inside its user
+                              namespace), e.g. NET_BIND_SERVICE or
+                              CAP_NET_BIND_SERVICE; it has none otherwise
+                              (repeatable)
         --result-json FILE    write the result to FILE as one line of JSON
         --describe            print what the sandbox isolates and what not to
                               stdout, then exit without running COMMAND
@@ -104,6 +112,27 @@ public final class Main {
       All limits but --output-limit and --rlimit need a cgroup sandbox4j can
       create; without one the launch fails (127) rather than run unlimited.
 
+      Seccomp policy FILE: one directive per line, '#' starts a comment, blank
+      lines are ignored. Rules are checked in file order; for each syscall the
+      first whose conditions all hold decides.
+        default ACTION        exactly once, first: what a syscall no rule
+                              decides gets; ACTION is allow, kill, log, trap
+                              or errno N
+        allow NAME [NAME...]  run these syscalls
+        allow NAME COND...    run syscall NAME when every COND holds
+        errno N NAME [COND...]
+                              fail NAME with errno N, 1..4095 (1 is EPERM)
+        kill NAME [COND...]   kill the whole sandbox (SECCOMP_VIOLATION)
+        log NAME [COND...]    run NAME and log it to the kernel's audit log
+        trap NAME [COND...]   send SIGSYS to the calling thread
+      NAME is the kernel's syscall name (openat, getppid). COND is one word:
+      argI==V, argI!=V, argI<V, argI<=V, argI>V, argI>=V or argI&MASK==V, with
+      I 0..5 and V, MASK unsigned 64-bit numbers, decimal or 0x hex. Example:
+        default allow
+        kill ptrace
+        errno 1 ioctl arg1&0xFFFFFFFF==0x5412
+      A file named default or none is given as ./default or ./none.
+
       An option's value is the next argument or follows '=' (--hostname=box).
       SIZE is 4096, 512k, 64m or 1g (binary units); DURATION is as for
       --wall-time. Host paths (DIR of --rootfs, SRC, DEV, FILE) may be relative
@@ -113,8 +142,9 @@ public final class Main {
       Exit status:
         N     COMMAND's own exit status
         128+S signal S ended COMMAND, e.g. 137 (SIGKILL) when --wall-time,
-              --cpu-time or --output-limit ran out or --memory was exceeded;
-              on SIGINT or SIGTERM sandbox4j kills the sandbox and exits 130 or 143
+              --cpu-time or --output-limit ran out, --memory was exceeded or
+              a seccomp kill rule matched; on SIGINT or SIGTERM sandbox4j
+              kills the sandbox and exits 130 or 143
         0     --help, --version, --describe, --print-plan
         2     a bad command line; the message names the option and the value
         125   sandbox4j itself failed, e.g. the --result-json FILE could not be
@@ -127,7 +157,9 @@ public final class Main {
       --result-json FILE holds one JSON object with keys in this order:
         {"termination":"EXITED","exitCode":0,"signal":0,"wallTimeMicros":1843}
       termination is EXITED, SIGNALED, WALL_TIME_LIMIT, CPU_TIME_LIMIT,
-      MEMORY_LIMIT, OUTPUT_LIMIT, KILLED or SETUP_FAILED.
+      MEMORY_LIMIT, OUTPUT_LIMIT, SECCOMP_VIOLATION, KILLED or SETUP_FAILED.
+      SECCOMP_VIOLATION adds the syscall right after wallTimeMicros, e.g.
+      "seccompViolation":"ptrace".
       SETUP_FAILED (exitCode 127) adds "stage", "path", "errno" and "detail".
       When the sandbox had a cgroup, what it used follows: "cpuUserMicros",
       "cpuSystemMicros", "peakMemoryBytes", "oomKills", "pidsPeak",

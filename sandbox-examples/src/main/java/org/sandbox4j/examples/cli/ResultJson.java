@@ -14,8 +14,10 @@ import org.sandbox4j.Termination;
  * <pre>{"termination":"EXITED","exitCode":0,"signal":0,"wallTimeMicros":1843}</pre>
  *
  * <p>Keys come in a fixed order, the order of {@link SandboxResult}'s accessors, so that
- * the output is stable and diffable. When the run had a cgroup ({@link SandboxResult#usage()}),
- * what it used follows: {@code cpuUserMicros}, {@code cpuSystemMicros}, {@code peakMemoryBytes},
+ * the output is stable and diffable. A {@link Termination#SECCOMP_VIOLATION} adds
+ * {@code seccompViolation}, the syscall ({@link SandboxResult#seccompViolation()}), right
+ * after {@code wallTimeMicros}; other results leave the key out. When the run had a cgroup
+ * ({@link SandboxResult#usage()}), what it used follows: {@code cpuUserMicros}, {@code cpuSystemMicros}, {@code peakMemoryBytes},
  * {@code oomKills}, {@code pidsPeak}, {@code pidsLimitHits}, {@code ioReadBytes} and
  * {@code ioWriteBytes}; the two peaks are {@code null} where the kernel keeps none. Without a
  * cgroup these keys are absent, not zero: nothing was measured. A launch failure is reported as
@@ -54,6 +56,7 @@ public final class ResultJson {
         .number("exitCode", result.exitCode())
         .number("signal", result.signal())
         .number("wallTimeMicros", result.wallTimeMicros());
+    result.seccompViolation().ifPresent(syscall -> json.string("seccompViolation", syscall));
     result.usage().ifPresent(usage -> usageFields(json, usage));
     return json;
   }

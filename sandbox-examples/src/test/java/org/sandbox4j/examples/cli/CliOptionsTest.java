@@ -1,5 +1,6 @@
 package org.sandbox4j.examples.cli;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,10 +15,13 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.sandbox4j.Access;
+import org.sandbox4j.Capability;
 import org.sandbox4j.DataSize;
 import org.sandbox4j.IoThrottle;
 import org.sandbox4j.Mount;
@@ -27,6 +31,7 @@ import org.sandbox4j.Rlimit;
 import org.sandbox4j.RootFilesystem;
 import org.sandbox4j.Sandbox;
 import org.sandbox4j.SandboxCommand;
+import org.sandbox4j.SeccompPolicy;
 
 class CliOptionsTest {
   private static final Path CWD = Path.of("").toAbsolutePath();
@@ -86,6 +91,8 @@ class CliOptionsTest {
       assertThat(options.outputLimit()).isEmpty();
       assertThat(options.ioThrottles()).isEmpty();
       assertThat(options.rlimits()).isEmpty();
+      assertThat(options.seccomp()).contains(SeccompPolicy.strictDefault());
+      assertThat(options.keptCapabilities()).isEmpty();
       assertThat(options.sharesNetwork()).isFalse();
       assertThat(options.printPlan()).isFalse();
       assertThat(options.describe()).isFalse();
@@ -96,6 +103,8 @@ class CliOptionsTest {
       assertThat(sandbox.wallTimeLimit()).isEmpty();
       assertThat(sandbox.runAsUid()).isEmpty();
       assertThat(sandbox.limits()).isEqualTo(Sandbox.builder().build().limits());
+      assertThat(sandbox.seccomp()).contains(SeccompPolicy.strictDefault());
+      assertThat(sandbox.keptCapabilities()).isEmpty();
     }
   }
 
@@ -852,6 +861,141 @@ class CliOptionsTest {
           .isEqualTo("--rlimit nofile=1024:256: rlimit NOFILE: soft limit 1024 is above the hard limit 256");
       assertThat(error("--rlimit", "nofile=256", "--rlimit", "NOFILE=512", "--", "true"))
           .isEqualTo("--rlimit NOFILE=512: rlimit NOFILE was already set");
+    }
+  }
+
+  @Nested
+  class Seccomp {
+    @TempDir
+    Path temp;
+
+    private Path policyFile(String... lines) throws IOException {
+      Path file = temp.resolve("policy.txt");
+      Files.writeString(file, String.join("\n", lines) + "\n", UTF_8);
+      return file;
+    }
+
+    @Test
+    void defaultIsTheStrictDefaultPolicy() throws Exception {
+      CliOptions options = parse("--seccomp", "default", "--", "true");
+
+      assertThat(options.seccomp()).contains(SeccompPolicy.strictDefault());
+      assertThat(options.toSandbox().seccomp()).contains(SeccompPolicy.strictDefault());
+      assertThat(options.toSandbox().describe()).isEqualTo(parse("--", "true").toSandbox().describe());
+    }
+
+    @Test
+    void noneTurnsSeccompOff() throws Exception {
+      CliOptions options = parse("--seccomp=none", "--", "true");
+      Sandbox expected = Sandbox.builder().strict().withoutSeccomp().build();
+
+      assertThat(options.seccomp()).isEmpty();
+      assertThat(options.toSandbox().seccomp()).isEmpty();
+      assertThat(options.toSandbox().describe()).isEqualTo(expected.describe());
+    }
+
+    @Test
+    void aFileIsItsPolicy() throws Exception {
+      Path file = policyFile("# allow all but two", "default allow", "kill getppid", "errno 1 ioctl arg1==0x5412");
+      CliOptions options = parse("--seccomp", file.toString(), "--", "true");
+      SeccompPolicy expected = SeccompPolicy.builder(SeccompPolicy.Action.ALLOW)
+          .kill("getppid")
+          .errno(1, "ioctl", SeccompPolicy.Condition.eq(1, 0x5412))
+          .build();
+
+      assertThat(options.seccomp()).contains(expected);
+      assertThat(options.toSandbox().seccomp()).contains(expected);
+    }
+
+    @Test
+    void aFileNamedLikeAKeywordIsGivenWithItsDirectory() throws Exception {
+      Path file = temp.resolve("none");
+      Files.writeString(file, "default allow\n", UTF_8);
+
+      assertThat(parse("--seccomp", file.toString(), "--", "true").seccomp())
+          .contains(SeccompPolicy.builder(SeccompPolicy.Action.ALLOW).build());
+    }
+
+    @Test
+    void reportsTheFileLineAndProblem() throws Exception {
+      Path file = policyFile("default allow", "", "kill ioctl arg1>>5");
+
+      assertThat(error("--seccomp", file.toString(), "--", "true")).isEqualTo("--seccomp " + file + ": " + file
+          + ":3: not a condition: \"arg1>>5\" (expected argI==V, argI!=V, argI<V, argI<=V, argI>V, argI>=V or "
+          + "argI&MASK==V, I 0..5)");
+    }
+
+    @Test
+    void reportsAMissingFile() {
+      Path file = temp.resolve("missing.txt");
+
+      assertThat(error("--seccomp", file.toString(), "--", "true"))
+          .isEqualTo("--seccomp " + file + ": " + file + ": no such file");
+      assertThat(error("--seccomp", "", "--", "true"))
+          .isEqualTo("--seccomp \"\": expected default, none or a policy file");
+    }
+
+    @Test
+    void reportsWhatTheProviderRefusesUnderTheOptionAndFile() throws Exception {
+      Path file = policyFile("default allow", "kill getppidd");
+
+      assertThat(error("--seccomp", file.toString(), "--", "true"))
+          .startsWith("--seccomp " + file + ": ").contains("getppidd");
+      Path noExec = policyFile("default allow", "kill execve");
+      assertThat(error("--seccomp", noExec.toString(), "--", "true"))
+          .startsWith("--seccomp " + noExec + ": ").contains("execve");
+    }
+
+    @Test
+    void mayBeGivenOnce() {
+      assertThat(error("--seccomp", "default", "--seccomp", "none", "--", "true"))
+          .isEqualTo("--seccomp was given twice; give it once");
+    }
+
+    @Test
+    void combinesWithShareNet() throws Exception {
+      Path file = policyFile("default errno 1", "allow read write execve exit_group");
+      CliOptions options = parse("--share-net", "--seccomp", file.toString(), "--", "true");
+
+      assertThat(options.toSandbox().seccomp()).contains(SeccompPolicy.builderWithErrno(1)
+          .allow("read", "write", "execve", "exit_group").build());
+      assertThat(options.toSandbox().namespaces()).doesNotContain(Namespace.NETWORK);
+    }
+  }
+
+  @Nested
+  class KeepCap {
+    @Test
+    void keepsTheNamedCapabilitiesInAnySpelling() throws Exception {
+      CliOptions options = parse("--keep-cap", "NET_BIND_SERVICE", "--keep-cap", "chown",
+          "--keep-cap=CAP_NET_RAW", "--", "true");
+      EnumSet<Capability> expected = EnumSet.of(Capability.NET_BIND_SERVICE, Capability.CHOWN, Capability.NET_RAW);
+
+      assertThat(options.keptCapabilities()).isEqualTo(expected);
+      assertThat(options.toSandbox().keptCapabilities()).isEqualTo(expected);
+      assertThat(options.toSandbox().describe()).isEqualTo(Sandbox.builder().strict()
+          .keepCapabilities(Capability.NET_BIND_SERVICE, Capability.CHOWN, Capability.NET_RAW).build().describe());
+    }
+
+    @Test
+    void reportsAnUnknownCapability() {
+      assertThat(error("--keep-cap", "NET_BIND", "--", "true"))
+          .isEqualTo("--keep-cap NET_BIND: unknown capability \"NET_BIND\" (e.g. NET_BIND_SERVICE)");
+      assertThat(error("--keep-cap", "", "--", "true"))
+          .isEqualTo("--keep-cap \"\": unknown capability \"\" (e.g. NET_BIND_SERVICE)");
+    }
+
+    @Test
+    void reportsTheBuildersMessageForOneKeptTwice() {
+      assertThat(error("--keep-cap", "net_admin", "--keep-cap", "CAP_NET_ADMIN", "--", "true"))
+          .isEqualTo("--keep-cap CAP_NET_ADMIN: capability NET_ADMIN is already kept");
+    }
+
+    @Test
+    void isImmutable() throws Exception {
+      Set<Capability> kept = parse("--keep-cap", "chown", "--", "true").keptCapabilities();
+
+      assertThatThrownBy(() -> kept.add(Capability.KILL)).isInstanceOf(UnsupportedOperationException.class);
     }
   }
 

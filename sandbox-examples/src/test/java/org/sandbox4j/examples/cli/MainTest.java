@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -45,7 +48,8 @@ class MainTest {
         "--describe", "--version", "--memory SIZE", "--memory-soft SIZE", "--swap SIZE", "--cpu-quota DURATION",
         "--cpu-period DURATION", "--cpus N", "--cpuset LIST", "--mems LIST", "--pids N", "--cpu-time DURATION",
         "--output-limit SIZE", "--io-read-bps DEV:RATE", "--io-write-bps DEV:RATE", "--io-read-iops DEV:N",
-        "--io-write-iops DEV:N", "--rlimit NAME=VALUE", "NAME=SOFT:HARD"}) {
+        "--io-write-iops DEV:N", "--rlimit NAME=VALUE", "NAME=SOFT:HARD", "--seccomp POLICY",
+        "--keep-cap NAME"}) {
       assertThat(Main.HELP).contains(option);
     }
     assertThat(Main.HELP).contains("\n  127   the sandbox could not be launched").contains("\n  2     a bad command line");
@@ -72,6 +76,31 @@ class MainTest {
     }
     assertThat(json).containsSubsequence("\"cpuUserMicros\"", "\"cpuSystemMicros\"", "\"peakMemoryBytes\"",
         "\"oomKills\"", "\"pidsPeak\"", "\"pidsLimitHits\"", "\"ioReadBytes\"", "\"ioWriteBytes\"");
+  }
+
+  @Test
+  void helpDescribesThePolicyFileFormat() {
+    String format =
+        Main.HELP.substring(Main.HELP.indexOf("\nSeccomp policy FILE:"), Main.HELP.indexOf("\nExit status:\n"));
+
+    for (String directive : new String[] {"default ACTION", "allow, kill, log, trap", "errno N",
+        "allow NAME [NAME...]", "allow NAME COND...", "errno N NAME [COND...]", "kill NAME [COND...]",
+        "log NAME [COND...]", "trap NAME [COND...]", "'#' starts a comment", "blank\nlines are ignored"}) {
+      assertThat(format).contains(directive);
+    }
+    for (String condition : new String[] {"argI==V", "argI!=V", "argI<V", "argI<=V", "argI>V", "argI>=V",
+        "argI&MASK==V", "I 0..5", "0x hex", "unsigned 64-bit"}) {
+      assertThat(format).contains(condition);
+    }
+  }
+
+  @Test
+  void theHelpsExamplePolicyParses() {
+    String help = Main.HELP;
+    int start = help.indexOf("Example:\n") + "Example:\n".length();
+    String example = help.substring(start, help.indexOf("\nA file named", start));
+
+    assertThat(SeccompPolicyFile.parse("help", example).rules()).hasSize(2);
   }
 
   @Test
@@ -152,6 +181,15 @@ class MainTest {
             "--io-write-iops /dev/null:0: io write IOPS of /dev/null must be positive"),
         Arguments.of(new String[] {"run", "--rlimit", "nproc=1", "--", "true"}, "--rlimit nproc=1: unknown resource"),
         Arguments.of(new String[] {"run", "--rlimit", "core=1:0", "--", "true"}, "--rlimit core=1:0: rlimit CORE"),
+        Arguments.of(new String[] {"run", "--seccomp", "/no/such/policy", "--", "true"},
+            "--seccomp /no/such/policy: /no/such/policy: no such file"),
+        Arguments.of(new String[] {"run", "--seccomp"}, "--seccomp needs a value"),
+        Arguments.of(new String[] {"run", "--seccomp", "none", "--seccomp", "default", "--", "true"},
+            "--seccomp was given twice"),
+        Arguments.of(new String[] {"run", "--keep-cap", "ALL", "--", "true"},
+            "--keep-cap ALL: unknown capability \"ALL\""),
+        Arguments.of(new String[] {"run", "--keep-cap", "kill", "--keep-cap", "CAP_KILL", "--", "true"},
+            "--keep-cap CAP_KILL: capability KILL is already kept"),
         Arguments.of(new String[] {"run", "--cpus", "1", "--cpu-quota", "1s", "--", "true"}, "--cpus and --cpu-quota"),
         Arguments.of(new String[] {"run", "--cpu-period", "1s", "--", "true"}, "--cpu-period needs --cpu-quota"),
         Arguments.of(new String[] {"run", "--swap", "0", "--", "true"}, "--swap needs --memory"),
@@ -181,6 +219,30 @@ class MainTest {
         .contains("  [x] PID namespace")
         .contains("  [x] wall-time limit: PT2S");
     assertThat(outcome.err()).isEmpty();
+  }
+
+  @Test
+  void aBadPolicyFileExitsWithTwoNamingTheFileAndLine(@TempDir Path temp) throws Exception {
+    Path file = temp.resolve("policy");
+    Files.writeString(file, "# one\ndefault allow\nkill ptrace arg9==1\n", UTF_8);
+
+    Outcome outcome = execute("run", "--seccomp", file.toString(), "--", "true");
+
+    assertThat(outcome.status()).isEqualTo(ExitCodes.USAGE);
+    assertThat(outcome.err()).isEqualTo("sandbox4j: --seccomp " + file + ": " + file
+        + ":3: condition arg9==1: no argument 9; syscalls have arg0 to arg5\n");
+    assertThat(outcome.out()).isEmpty();
+  }
+
+  @Test
+  void describeStatesSeccompAndCapabilities() {
+    Outcome outcome = execute("run", "--describe", "--seccomp", "none", "--keep-cap", "net_bind_service");
+
+    assertThat(outcome.status()).isZero();
+    assertThat(outcome.out())
+        .contains("  [ ] seccomp: off")
+        .contains("  [x] capabilities: only [NET_BIND_SERVICE]; no new privileges");
+    assertThat(execute("run", "--describe").out()).contains("  [x] seccomp: the strict default policy");
   }
 
   @Test

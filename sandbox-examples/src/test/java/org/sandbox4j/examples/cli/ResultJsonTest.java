@@ -59,6 +59,32 @@ class ResultJsonTest {
   }
 
   @Test
+  void namesTheSyscallOfASeccompViolationRightAfterTheWallTime() {
+    SandboxResult result = SandboxResult.builder(Termination.SECCOMP_VIOLATION)
+        .exitCode(137).signal(9).wallTimeMicros(4051).seccompViolation("ptrace").build();
+
+    assertThat(ResultJson.of(result)).isEqualTo("{\"termination\":\"SECCOMP_VIOLATION\",\"exitCode\":137,"
+        + "\"signal\":9,\"wallTimeMicros\":4051,\"seccompViolation\":\"ptrace\"}");
+  }
+
+  @Test
+  void putsTheSeccompViolationBeforeWhatTheRunUsed() {
+    ResourceUsage usage = ResourceUsage.builder().cpuUserMicros(5).build();
+    SandboxResult result = SandboxResult.builder(Termination.SECCOMP_VIOLATION)
+        .exitCode(137).signal(9).wallTimeMicros(9).seccompViolation("getppid").usage(usage).build();
+
+    assertThat(ResultJson.of(result)).startsWith("{\"termination\":\"SECCOMP_VIOLATION\",\"exitCode\":137,"
+        + "\"signal\":9,\"wallTimeMicros\":9,\"seccompViolation\":\"getppid\",\"cpuUserMicros\":5,");
+  }
+
+  @Test
+  void leavesTheSeccompViolationOutWhenThereWasNone() {
+    for (Termination termination : Termination.values()) {
+      assertThat(ResultJson.of(SandboxResult.builder(termination).build())).doesNotContain("seccompViolation");
+    }
+  }
+
+  @Test
   void namesEveryTermination() {
     for (Termination termination : Termination.values()) {
       assertThat(ResultJson.of(SandboxResult.builder(termination).build()))
