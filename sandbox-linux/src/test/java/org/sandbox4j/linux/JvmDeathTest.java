@@ -16,7 +16,8 @@ class JvmDeathTest {
   void killingTheJvmKillsEverySandboxProcessWithinASecond(boolean pidNamespace) throws Exception {
     String marker = HostProcesses.marker();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+    Process child = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+        System.getProperty("java.class.path"),
         JvmDeathChild.class.getName(), marker, Boolean.toString(pidNamespace))
         .redirectError(ProcessBuilder.Redirect.INHERIT).start();
     try {
