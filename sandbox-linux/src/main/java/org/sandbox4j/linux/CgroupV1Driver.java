@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.logging.Logger;
 import org.sandbox4j.IoThrottle;
 import org.sandbox4j.ResourceLimits;
 import org.sandbox4j.ResourceUsage;
@@ -353,16 +352,6 @@ final class CgroupV1Driver extends CgroupDriver {
       }
       if (!left.isEmpty()) {
         throw new IOException("cannot remove run cgroups " + left + ": still busy");
-      }
-    }
-
-    void destroyQuietly() {
-      try {
-        destroy();
-      } catch (IOException e) {
-        Logger.getLogger(CgroupV1Driver.class.getName()).warning(e.getMessage());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
       }
     }
   }

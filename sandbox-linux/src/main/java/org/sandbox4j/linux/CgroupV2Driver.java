@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.logging.Logger;
 import org.sandbox4j.IoThrottle;
 import org.sandbox4j.ResourceLimits;
 import org.sandbox4j.ResourceUsage;
@@ -240,16 +239,6 @@ final class CgroupV2Driver extends CgroupDriver {
       }
       if (!CgroupFiles.remove(dir)) {
         throw new IOException("cannot remove run cgroup " + dir + ": still busy");
-      }
-    }
-
-    void destroyQuietly() {
-      try {
-        destroy();
-      } catch (IOException e) {
-        Logger.getLogger(CgroupV2Driver.class.getName()).warning(e.getMessage());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
       }
     }
   }

@@ -197,8 +197,12 @@ final class HelperBinary {
   }
 
   private static boolean memfdExecForbidden() {
-    try {
-      return Files.readString(Path.of("/proc/sys/vm/memfd_noexec")).trim().equals("2");
+    // One large read: a sysctl file answers a short first read with a truncated value and
+    // then EOF (it does not support reading in pieces).
+    try (InputStream in = Files.newInputStream(Path.of("/proc/sys/vm/memfd_noexec"))) {
+      byte[] buffer = new byte[64];
+      int n = in.read(buffer);
+      return n > 0 && new String(buffer, 0, n, US_ASCII).trim().equals("2");
     } catch (IOException e) {
       return false; // before 6.3 there is no such policy
     }

@@ -402,15 +402,8 @@ final class HelperProcess implements ProcessControl {
       run = cgroup;
       cgroup = null;
     }
-    if (run == null) {
-      return;
-    }
-    try {
-      run.destroy();
-    } catch (IOException e) {
-      LOG.log(Level.WARNING, "run cgroup left behind", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    if (run != null) {
+      run.destroyQuietly();
     }
   }
 

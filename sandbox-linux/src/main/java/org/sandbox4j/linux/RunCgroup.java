@@ -24,4 +24,15 @@ interface RunCgroup {
 
   /** Kills every process still in the cgroup, so that none escapes, then removes the cgroup. */
   void destroy() throws IOException, InterruptedException;
+
+  /** {@link #destroy()} on a path that cannot report a failure: it is logged instead. */
+  default void destroyQuietly() {
+    try {
+      destroy();
+    } catch (IOException e) {
+      java.util.logging.Logger.getLogger(RunCgroup.class.getName()).warning(e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
 }
