@@ -80,6 +80,15 @@ public final class Sandbox {
     return new Builder();
   }
 
+  /**
+   * Checks what this host offers sandboxes, for the current user: each namespace, the
+   * cgroup version, mode and controllers, kernel features and restrictions, each with
+   * pass or fail and the remedy. Quick (well under a second): safe to call at startup.
+   */
+  public static HostReport doctor() throws SandboxLaunchException {
+    return Providers.get().doctor();
+  }
+
   /** A run of {@code command} (program and arguments) under this policy. */
   public SandboxCommand command(String... command) {
     return command(Arrays.asList(requireNonNull(command, "command")));

@@ -29,6 +29,9 @@ public interface SandboxProvider {
    */
   default void validate(Sandbox sandbox) {}
 
+  /** Checks what this host offers sandboxes, for this user; see {@link org.sandbox4j.Sandbox#doctor()}. */
+  org.sandbox4j.HostReport doctor();
+
   /** Launches a plan; returns once the program runs, or throws naming the failed stage. */
   ProcessControl start(LaunchPlan plan) throws SandboxLaunchException;
 }

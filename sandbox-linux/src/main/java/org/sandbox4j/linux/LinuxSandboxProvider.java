@@ -3,6 +3,7 @@ package org.sandbox4j.linux;
 import java.io.IOException;
 import java.util.Locale;
 import java.util.SortedSet;
+import org.sandbox4j.HostReport;
 import org.sandbox4j.LaunchPlan;
 import org.sandbox4j.Sandbox;
 import org.sandbox4j.SandboxCommand;
@@ -46,6 +47,15 @@ public final class LinuxSandboxProvider implements SandboxProvider {
           "the sandbox's limits need a cgroup: " + reason.detail(), reason);
     }
     return HelperProcess.start(plan, helper().execPath(), driver);
+  }
+
+  /**
+   * Checks this host with what this provider uses: its helper and its cgroup driver (or the
+   * reason it has none), so the report says what a launch here would meet.
+   */
+  @Override
+  public HostReport doctor() {
+    return new HostDoctor(this::helper, this::cgroupDriver).report();
   }
 
   @Override
@@ -98,6 +108,14 @@ public final class LinuxSandboxProvider implements SandboxProvider {
       }
     }
     return state;
+  }
+
+  private CgroupDriver cgroupDriver() throws SandboxLaunchException {
+    Object state = cgroups();
+    if (state instanceof CgroupDriver) {
+      return (CgroupDriver) state;
+    }
+    throw (SandboxLaunchException) state;
   }
 
   private HelperBinary helper() throws SandboxLaunchException {

@@ -14,13 +14,16 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import org.sandbox4j.HostReport;
+import org.sandbox4j.Sandbox;
 import org.sandbox4j.SandboxCommand;
 import org.sandbox4j.SandboxLaunchException;
 import org.sandbox4j.SandboxProcess;
 import org.sandbox4j.SandboxResult;
 
 /**
- * {@code sandbox4j}, the command-line front end: {@code sandbox4j run [options] -- COMMAND}.
+ * {@code sandbox4j}, the command-line front end: {@code sandbox4j run [options] -- COMMAND},
+ * and {@code sandbox4j doctor [--json]}, which prints {@link Sandbox#doctor()}'s report.
  *
  * <p>A thin layer over the public API: {@link CliOptions} turns the arguments into one
  * {@link org.sandbox4j.Sandbox} and one {@link SandboxCommand}; this class starts it with
@@ -32,6 +35,7 @@ public final class Main {
   /** What {@code sandbox4j --help} prints. */
   public static final String HELP = """
       Usage: sandbox4j run [OPTIONS] [--] COMMAND [ARGS...]
+             sandbox4j doctor [--json]
              sandbox4j --help | help
              sandbox4j --version
 
@@ -139,13 +143,24 @@ public final class Main {
       to the current directory; paths inside the sandbox (DST, --workdir) must
       be absolute.
 
+      Host check: sandbox4j doctor checks what this host offers sandboxes, for
+      this user, now: each namespace (by starting a real sandbox), the cgroup
+      version and mode, the controllers run cgroups can use, kernel features
+      and restrictions (AppArmor, sysctls). It prints one line per check, PASS,
+      WARN, FAIL or INFO, with the remedy under each WARN and FAIL, then
+        doctor: N checks, F failed (in X ms)
+      --json prints a JSON array of {"name","status","detail","remedy"} objects
+      instead. It exits 0 when no check failed, else 1.
+
       Exit status:
         N     COMMAND's own exit status
         128+S signal S ended COMMAND, e.g. 137 (SIGKILL) when --wall-time,
               --cpu-time or --output-limit ran out, --memory was exceeded or
               a seccomp kill rule matched; on SIGINT or SIGTERM sandbox4j
               kills the sandbox and exits 130 or 143
-        0     --help, --version, --describe, --print-plan
+        0     --help, --version, --describe, --print-plan; doctor: no check
+              failed
+        1     doctor: a check failed
         2     a bad command line; the message names the option and the value
         125   sandbox4j itself failed, e.g. the --result-json FILE could not be
               written
@@ -168,6 +183,8 @@ public final class Main {
       """;
 
   private static final String PREFIX = "sandbox4j: ";
+  /** {@code doctor}: a check failed. 1, as a linter's "found problems": distinct from 2, a bad command line. */
+  private static final int UNHEALTHY = 1;
 
   private Main() {}
 
@@ -199,10 +216,64 @@ public final class Main {
         return ExitCodes.OK;
       case "run":
         return run(Arrays.copyOfRange(args, 1, args.length), out, err);
+      case "doctor":
+        return doctor(Arrays.copyOfRange(args, 1, args.length), out, err);
       default:
         err.println(PREFIX + "unknown command \"" + args[0] + "\" (see sandbox4j --help)");
         return ExitCodes.USAGE;
     }
+  }
+
+  /**
+   * {@code doctor [--json]}: the host's report, as text with a summary line or as a JSON
+   * array; 0 when healthy, {@link #UNHEALTHY} when a check failed or there is no provider.
+   */
+  private static int doctor(String[] args, PrintStream out, PrintStream err) {
+    boolean json = false;
+    for (String arg : args) {
+      if (arg.equals("--json") && !json) {
+        json = true;
+      } else if (arg.equals("--help") || arg.equals("-h")) {
+        out.print(HELP);
+        return ExitCodes.OK;
+      } else {
+        err.println(PREFIX + "doctor: " + (arg.equals("--json") ? "--json was given twice" : "unknown option " + arg)
+            + " (sandbox4j doctor [--json])");
+        return ExitCodes.USAGE;
+      }
+    }
+    long start = System.nanoTime();
+    HostReport report;
+    try {
+      report = Sandbox.doctor();
+    } catch (SandboxLaunchException e) {
+      err.println(PREFIX + "doctor: " + e.getMessage());
+      return UNHEALTHY;
+    }
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    if (json) {
+      out.print(doctorJson(report));
+    } else {
+      long failed = report.checks().stream().filter(c -> c.status() == HostReport.Status.FAIL).count();
+      out.print(report);
+      out.println("doctor: " + report.checks().size() + " checks, " + failed + " failed (in " + millis + " ms)");
+    }
+    return report.healthy() ? ExitCodes.OK : UNHEALTHY;
+  }
+
+  /** The checks as a JSON array, one object per line, keys in the order of {@link HostReport.Check}'s accessors. */
+  static String doctorJson(HostReport report) {
+    StringBuilder json = new StringBuilder("[");
+    List<HostReport.Check> checks = report.checks();
+    for (int i = 0; i < checks.size(); i++) {
+      HostReport.Check c = checks.get(i);
+      json.append(i == 0 ? "\n  " : ",\n  ")
+          .append("{\"name\":").append(ResultJson.quote(c.name()))
+          .append(",\"status\":").append(ResultJson.quote(c.status().name()))
+          .append(",\"detail\":").append(ResultJson.quote(c.detail()))
+          .append(",\"remedy\":").append(ResultJson.quote(c.remedy())).append('}');
+    }
+    return json.append("\n]\n").toString();
   }
 
   private static int run(String[] args, PrintStream out, PrintStream err) {

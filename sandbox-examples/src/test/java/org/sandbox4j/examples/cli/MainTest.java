@@ -7,6 +7,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,10 +21,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.sandbox4j.DataSize;
+import org.sandbox4j.HostReport;
 import org.sandbox4j.Sandbox;
 import org.sandbox4j.Termination;
 
-/** The CLI's answers that need no sandbox: help, version, usage errors, --describe. */
+/**
+ * The CLI's answers that need no sandbox: help, version, usage errors, --describe; and
+ * {@code doctor}, which checks this host (the doctor tests expect a healthy host, as the
+ * development machines are).
+ */
 class MainTest {
   /** What one call of {@link Main#execute} returned and printed. */
   private record Outcome(int status, String out, String err) {}
@@ -254,5 +266,171 @@ class MainTest {
         .contains("  [x] memory: 64 MiB, no swap\n")
         .contains("  [x] pids: at most 16\n")
         .contains("  [x] rlimit NOFILE: 256\n");
+  }
+
+  @Test
+  void helpNamesTheDoctor() {
+    assertThat(Main.HELP).contains("sandbox4j doctor [--json]").contains("doctor: N checks, F failed (in X ms)")
+        .contains("\n  1     doctor: a check failed");
+  }
+
+  @Test
+  void doctorPrintsEveryCheckAndASummaryAndExitsZeroOnAHealthyHost() {
+    Outcome outcome = execute("doctor");
+
+    assertThat(outcome.status()).as("%s", outcome.out()).isZero();
+    assertThat(outcome.err()).isEmpty();
+    List<String> lines = outcome.out().lines().toList();
+    Matcher summary = Pattern.compile("doctor: (\\d+) checks, (\\d+) failed \\(in (\\d+) ms\\)")
+        .matcher(lines.get(lines.size() - 1));
+    assertThat(summary.matches()).as("summary line %s", lines.get(lines.size() - 1)).isTrue();
+    long checkLines = lines.stream().filter(l -> l.matches("(PASS|WARN|FAIL|INFO) .*")).count();
+    assertThat(Long.parseLong(summary.group(1))).isEqualTo(checkLines).isGreaterThan(20);
+    assertThat(summary.group(2)).isEqualTo("0"); // the time is HostDoctorTest's, on a warm JVM
+    assertThat(outcome.out()).contains("PASS namespace user").contains("INFO cgroup mode");
+  }
+
+  @Test
+  void doctorJsonIsAnArrayOfChecksWithTheirFourFields() {
+    Outcome outcome = execute("doctor", "--json");
+
+    assertThat(outcome.status()).isZero();
+    assertThat(outcome.err()).isEmpty();
+    List<Map<String, String>> checks = JsonChecks.parse(outcome.out());
+    assertThat(checks).hasSizeGreaterThan(20);
+    for (Map<String, String> check : checks) {
+      assertThat(check).containsOnlyKeys("name", "status", "detail", "remedy");
+      assertThat(check.get("status")).isIn("PASS", "WARN", "FAIL", "INFO");
+    }
+    assertThat(checks).anySatisfy(c -> assertThat(c).containsEntry("name", "namespace pid"));
+  }
+
+  @Test
+  void doctorJsonEscapesWhatItQuotes() {
+    String awkward = "a \"quoted\" C:\\path\nnext line\ttab \u0001";
+    HostReport report = new HostReport(List.of(
+        new HostReport.Check("odd", HostReport.Status.FAIL, awkward, "fix \"it\""),
+        new HostReport.Check("plain", HostReport.Status.PASS, "fine", "")));
+
+    List<Map<String, String>> checks = JsonChecks.parse(Main.doctorJson(report));
+
+    assertThat(checks).hasSize(2);
+    assertThat(checks.get(0)).containsEntry("name", "odd").containsEntry("status", "FAIL")
+        .containsEntry("detail", awkward).containsEntry("remedy", "fix \"it\"");
+    assertThat(checks.get(1)).containsEntry("remedy", "");
+    assertThat(JsonChecks.parse(Main.doctorJson(new HostReport(List.of())))).isEmpty();
+  }
+
+  @Test
+  void doctorRefusesUnknownOptions() {
+    Outcome outcome = execute("doctor", "--yaml");
+
+    assertThat(outcome.status()).isEqualTo(ExitCodes.USAGE);
+    assertThat(outcome.err()).isEqualTo("sandbox4j: doctor: unknown option --yaml (sandbox4j doctor [--json])\n");
+    assertThat(outcome.out()).isEmpty();
+    assertThat(execute("doctor", "--json", "--json").err()).contains("--json was given twice");
+  }
+
+  @Test
+  void doctorExitsOneWhenACheckFails() throws Exception {
+    // A fresh JVM, since the provider detects its cgroup driver once: /sys refuses mkdir
+    // even to root, so no parent cgroup can be created there.
+    Process java = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Dsandbox4j.cgroup.parent=/../../../../../../sys/sandbox4j-doctor-test",
+        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "doctor")
+        .redirectErrorStream(true).start();
+    String out = new String(java.getInputStream().readAllBytes(), UTF_8);
+    assertThat(java.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+    assertThat(java.exitValue()).as("%s", out).isEqualTo(1);
+    assertThat(out).contains("FAIL cgroup driver").contains("remedy: -Dsandbox4j.cgroup.parent=")
+        .containsPattern("\ndoctor: \\d+ checks, [1-9]\\d* failed \\(in \\d+ ms\\)\n$");
+  }
+
+  /** Just enough of a strict JSON parser for an array of flat objects with string values. */
+  private static final class JsonChecks {
+    private final String text;
+    private int at;
+
+    private JsonChecks(String text) {
+      this.text = text;
+    }
+
+    static List<Map<String, String>> parse(String text) {
+      JsonChecks p = new JsonChecks(text);
+      List<Map<String, String>> objects = new ArrayList<>();
+      p.expect('[');
+      if (!p.peek(']')) {
+        do {
+          objects.add(p.object());
+        } while (p.accept(','));
+      }
+      p.expect(']');
+      p.skipSpace();
+      assertThat(p.at).as("trailing text after the array").isEqualTo(text.length());
+      return objects;
+    }
+
+    private Map<String, String> object() {
+      Map<String, String> members = new LinkedHashMap<>();
+      expect('{');
+      do {
+        String name = string();
+        expect(':');
+        assertThat(members.put(name, string())).as("duplicate key %s", name).isNull();
+      } while (accept(','));
+      expect('}');
+      return members;
+    }
+
+    private String string() {
+      expect('"');
+      StringBuilder s = new StringBuilder();
+      while (true) {
+        char c = text.charAt(at++);
+        if (c == '"') {
+          return s.toString();
+        }
+        assertThat(c).as("raw control character at %s", at - 1).isGreaterThanOrEqualTo(' ');
+        if (c != '\\') {
+          s.append(c);
+          continue;
+        }
+        char e = text.charAt(at++);
+        switch (e) {
+          case '"': case '\\': case '/': s.append(e); break;
+          case 'b': s.append('\b'); break;
+          case 'f': s.append('\f'); break;
+          case 'n': s.append('\n'); break;
+          case 'r': s.append('\r'); break;
+          case 't': s.append('\t'); break;
+          case 'u': s.append((char) Integer.parseInt(text.substring(at, at + 4), 16)); at += 4; break;
+          default: throw new AssertionError("bad escape \\" + e + " at " + (at - 1));
+        }
+      }
+    }
+
+    private void skipSpace() {
+      while (at < text.length() && " \t\r\n".indexOf(text.charAt(at)) >= 0) {
+        at++;
+      }
+    }
+
+    private boolean peek(char c) {
+      skipSpace();
+      return at < text.length() && text.charAt(at) == c;
+    }
+
+    private boolean accept(char c) {
+      if (peek(c)) {
+        at++;
+        return true;
+      }
+      return false;
+    }
+
+    private void expect(char c) {
+      assertThat(accept(c)).as("'%s' at %s in %s", c, at, text).isTrue();
+    }
   }
 }
