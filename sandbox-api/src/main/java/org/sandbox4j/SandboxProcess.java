@@ -151,6 +151,8 @@ public final class SandboxProcess extends Process implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "SandboxProcess[pid=" + pid() + ", " + (isAlive() ? "running" : control.result().join()) + "]";
+    String state = isAlive() ? "running"
+        : control.result().handle((result, failure) -> result != null ? result.toString() : "failed: " + failure).join();
+    return "SandboxProcess[pid=" + pid() + ", " + state + "]";
   }
 }

@@ -89,10 +89,10 @@ class LimitsTest {
   void theCpuTimeLimitCountsEveryProcessOfTheSandbox() throws Exception {
     SandboxResult result = strict().cpuTimeLimit(Duration.ofMillis(400)).wallTimeLimit(Duration.ofSeconds(10))
         .build().command("/bin/sh", "-c", "(" + BUSY_LOOP + ") & (" + BUSY_LOOP + ") & wait").run().result();
+    // Had the helper watched one process only, the kill would come at 400 ms of that
+    // process, near 800 ms of the sandbox's: the total bounds both, whatever the load.
     assertThat(result.termination()).isEqualTo(Termination.CPU_TIME_LIMIT);
     assertThat(usage(result).cpuTotalMicros()).isBetween(400_000L, 500_000L);
-    // Two CPUs: the limit is reached in about half the wall time.
-    assertThat(result.wallTimeMicros()).isLessThan(400_000L);
   }
 
   @Test
