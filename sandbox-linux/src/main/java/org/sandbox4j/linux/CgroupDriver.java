@@ -66,6 +66,22 @@ abstract class CgroupDriver {
     return RUN_PREFIX + JVM_TAG + "-" + sequence.incrementAndGet();
   }
 
+  /**
+   * Checks that this user can create cgroups under {@code parent} by making and removing
+   * one: the parent may exist (another user, root, made it) and still be closed to us.
+   */
+  static void requireWritable(Path parent) throws SandboxLaunchException {
+    Path probe = parent.resolve("probe-" + JVM_TAG);
+    try {
+      Files.createDirectory(probe);
+      Files.delete(probe);
+    } catch (IOException e) {
+      throw new SandboxLaunchException("cgroup", parent.toString(), 13, "EACCES",
+          "this user cannot create cgroups there (" + e.getMessage() + "): run as root, or start the JVM in a "
+              + "cgroup delegated to this user and set -D" + PARENT_PROPERTY);
+    }
+  }
+
   /** Removes run cgroups under {@code parent} whose JVM is gone (crashed, killed). */
   static void reapStale(Path parent, StaleCgroupKiller killer) {
     try (DirectoryStream<Path> runs = Files.newDirectoryStream(parent, RUN_PREFIX + "*")) {

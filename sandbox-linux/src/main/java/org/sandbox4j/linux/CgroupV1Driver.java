@@ -38,6 +38,7 @@ final class CgroupV1Driver extends CgroupDriver {
           : (h.ownPath.equals("/") ? "" : h.ownPath) + "/" + PARENT_NAME;
       Path parent = Path.of(h.mountPoint + inside);
       prepareParent(h, parent);
+      requireWritable(parent);
       parents.put(h.mountPoint, parent);
       reapStale(parent, this::killAndRemove);
     }

@@ -35,6 +35,7 @@ final class CgroupV2Driver extends CgroupDriver {
       enable(grandparent, available);
       Files.createDirectories(parent);
       enable(parent, available);
+      requireWritable(parent);
       this.enabled = Set.copyOf(available);
     } catch (IOException e) {
       throw new SandboxLaunchException("cgroup", parent.toString(), 0, "",
