@@ -23,8 +23,13 @@ class JvmDeathTest {
     try {
       String line = new BufferedReader(new InputStreamReader(child.getInputStream())).readLine();
       assertThat(line).startsWith("started ");
-      // the shell, its sleep and the setsid daemon
-      assertThat(HostProcesses.withCommandLineContaining("sleep " + marker)).hasSizeGreaterThanOrEqualTo(2);
+      // the shell, its sleep and the setsid daemon: the daemon forks a moment after "started"
+      java.util.List<Long> running = HostProcesses.withCommandLineContaining("sleep " + marker);
+      for (int i = 0; i < 100 && running.size() < 3; i++) {
+        Thread.sleep(20);
+        running = HostProcesses.withCommandLineContaining("sleep " + marker);
+      }
+      assertThat(running).hasSizeGreaterThanOrEqualTo(2);
       child.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook, no close()
       assertThat(HostProcesses.awaitNoneContaining("sleep " + marker, 1000)).isEmpty();
       assertThat(HostProcesses.awaitNoneContaining("sandbox4j-helper", 1000)

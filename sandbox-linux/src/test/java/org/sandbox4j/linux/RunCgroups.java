@@ -15,13 +15,27 @@ final class RunCgroups {
 
   private RunCgroups() {}
 
-  /** The parents of run cgroups in every v1 hierarchy this JVM uses. */
-  static List<Path> parents() throws IOException {
-    CgroupLayout layout = CgroupLayout.parse(Files.readAllLines(Path.of("/proc/self/mountinfo")),
+  private static CgroupLayout layout() throws IOException {
+    return CgroupLayout.parse(Files.readAllLines(Path.of("/proc/self/mountinfo")),
         Files.readAllLines(Path.of("/proc/self/cgroup")));
+  }
+
+  /** Whether the driver is v1 here (v1 and hybrid hosts), as CgroupDriver.detect decides. */
+  static boolean hostUsesV1() throws IOException {
+    return layout().v1.containsKey("memory");
+  }
+
+  /** The parents of run cgroups this JVM uses: one per v1 hierarchy, or the v2 one. */
+  static List<Path> parents() throws IOException {
+    CgroupLayout layout = layout();
     List<Path> parents = new ArrayList<>();
-    for (CgroupLayout.Hierarchy h : new java.util.HashSet<>(layout.v1.values())) {
-      parents.add(Path.of(h.mountPoint + (h.ownPath.equals("/") ? "" : h.ownPath) + "/" + CgroupDriver.PARENT_NAME));
+    if (layout.v1.containsKey("memory")) {
+      for (CgroupLayout.Hierarchy h : new java.util.HashSet<>(layout.v1.values())) {
+        parents.add(Path.of(h.mountPoint + (h.ownPath.equals("/") ? "" : h.ownPath) + "/" + CgroupDriver.PARENT_NAME));
+      }
+    } else if (layout.v2MountPoint.isPresent()) {
+      String own = layout.v2OwnPath.orElse("/");
+      parents.add(Path.of(layout.v2MountPoint.get() + (own.equals("/") ? "" : own) + "/" + CgroupDriver.PARENT_NAME));
     }
     return parents;
   }
