@@ -112,13 +112,13 @@ final class HelperProcess implements ProcessControl {
       libc.posix_spawn_file_actions_init(actions);
       libc.posix_spawnattr_init(attributes);
       try {
-        int[] stdinPipe = stdio(actions, 0, plan.stdin(), true, childEnds);
-        int[] stdoutPipe = stdio(actions, 1, plan.stdout(), false, childEnds);
+        int[] stdinPipe = stdio(actions, 0, plan.stdin(), true, childEnds, parentEnds);
+        int[] stdoutPipe = stdio(actions, 1, plan.stdout(), false, childEnds, parentEnds);
         int[] stderrPipe = null;
         if (plan.redirectErrorStream()) {
           check(libc.posix_spawn_file_actions_adddup2(actions, 1, 2), "spawn stdio", "fd 2");
         } else {
-          stderrPipe = stdio(actions, 2, plan.stderr(), false, childEnds);
+          stderrPipe = stdio(actions, 2, plan.stderr(), false, childEnds, parentEnds);
         }
         check(libc.posix_spawn_file_actions_adddup2(actions, planPipe[0], 3), "spawn", "fd 3");
         check(libc.posix_spawn_file_actions_adddup2(actions, statusPipe[1], 4), "spawn", "fd 4");
@@ -133,19 +133,16 @@ final class HelperProcess implements ProcessControl {
         }
         helperPid = pid.intValue();
         if (stdinPipe != null) {
-          parentEnds.add(stdinPipe[1]);
-          stdin = new BufferedOutputStream(reopen(stdinPipe[1], FileOutputStream::new));
+          stdin = new BufferedOutputStream(reopen(stdinPipe[1], FileOutputStream::new, parentEnds));
         }
         OutputBudget budget = plan.limits().output()
             .map(limit -> new OutputBudget(limit.toBytes(), () -> signal(LibC.SIGUSR2))).orElse(null);
         outputBudget = budget;
         if (stdoutPipe != null) {
-          parentEnds.add(stdoutPipe[0]);
-          stdout = budgeted(reopen(stdoutPipe[0], FileInputStream::new), budget);
+          stdout = budgeted(reopen(stdoutPipe[0], FileInputStream::new, parentEnds), budget);
         }
         if (stderrPipe != null) {
-          parentEnds.add(stderrPipe[0]);
-          stderr = budgeted(reopen(stderrPipe[0], FileInputStream::new), budget);
+          stderr = budgeted(reopen(stderrPipe[0], FileInputStream::new, parentEnds), budget);
         }
       } finally {
         libc.posix_spawn_file_actions_destroy(actions);
@@ -171,6 +168,7 @@ final class HelperProcess implements ProcessControl {
     } finally {
       if (!launched) {
         childEnds.forEach(libc::close);
+        parentEnds.forEach(libc::close); // pipe ends no stream took over yet
         if (statusReadFd >= 0) {
           libc.close(statusReadFd);
         }
@@ -183,15 +181,19 @@ final class HelperProcess implements ProcessControl {
     return new BufferedInputStream(budget == null ? in : budget.count(in));
   }
 
-  /** Maps one stdio fd; returns the pipe when it is one, so the parent keeps its end. */
-  private int[] stdio(Pointer actions, int fd, Redirect redirect, boolean input, List<Integer> childEnds)
-      throws SandboxLaunchException {
+  /**
+   * Maps one stdio fd; returns the pipe when it is one. Both ends are recorded at once, so
+   * that a failure before a stream takes the parent's end over still closes it.
+   */
+  private int[] stdio(Pointer actions, int fd, Redirect redirect, boolean input, List<Integer> childEnds,
+      List<Integer> parentEnds) throws SandboxLaunchException {
     String what = "fd " + fd;
     switch (redirect.type()) {
       case PIPE: {
         int[] pipe = pipe("stdio pipe");
         int childEnd = input ? pipe[0] : pipe[1];
         childEnds.add(childEnd);
+        parentEnds.add(input ? pipe[1] : pipe[0]);
         check(libc.posix_spawn_file_actions_adddup2(actions, childEnd, fd), "spawn stdio", what);
         return pipe;
       }
@@ -262,10 +264,12 @@ final class HelperProcess implements ProcessControl {
    * A real JDK stream on a pipe end: opening {@code /proc/self/fd/N} of a pipe opens the
    * same pipe again, and the JDK then owns closing it; {@code N} itself is closed here.
    */
-  private <T extends Closeable> T reopen(int fd, StreamOpener<T> opener) throws SandboxLaunchException {
+  private <T extends Closeable> T reopen(int fd, StreamOpener<T> opener, List<Integer> parentEnds)
+      throws SandboxLaunchException {
     String path = "/proc/self/fd/" + fd;
     try {
       T stream = opener.open(path);
+      parentEnds.remove(Integer.valueOf(fd)); // the stream owns the pipe now
       libc.close(fd);
       return stream;
     } catch (IOException e) {

@@ -101,4 +101,15 @@ class LaunchFailureTest {
     // mount(2) says ENOTDIR, the mount API (move_mount onto a file) says EINVAL
     assertThat(e.errnoName()).isIn("ENOTDIR", "EINVAL");
   }
+
+  @Test
+  void aRedirectFromAFileThatDoesNotExistFailsTheSpawnAndLeaksNoPipe(@TempDir Path dir) throws Exception {
+    int fdsBefore = openFds();
+    // stdout and stderr stay pipes: their ends must be closed when the spawn fails.
+    Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> STRICT.command("/bin/cat")
+        .redirectInput(java.lang.ProcessBuilder.Redirect.from(dir.resolve("absent").toFile())).start());
+    assertThat(thrown).isInstanceOf(SandboxLaunchException.class).hasMessageContaining("ENOENT");
+    assertThat(openFds()).as("no fd leaks when posix_spawn fails").isEqualTo(fdsBefore);
+    assertThat(ProcessHandle.current().children().count()).isZero();
+  }
 }
