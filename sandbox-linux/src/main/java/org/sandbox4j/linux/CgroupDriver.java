@@ -62,6 +62,28 @@ abstract class CgroupDriver {
   /** How many CPUs the program can use at once in a cgroup with {@code limits}. */
   abstract double parallelism(ResourceLimits limits);
 
+  /** Makes a run cgroup's directories and writes its limits; throws on the first failure. */
+  interface Setup {
+    void run() throws IOException, SandboxLaunchException;
+  }
+
+  /**
+   * Runs {@code setup} for {@code run} and returns it; on any failure destroys what the setup
+   * made so far, so a failed create never leaves a cgroup behind.
+   */
+  static <R extends RunCgroup> R createOrDestroy(R run, String name, Setup setup) throws SandboxLaunchException {
+    try {
+      setup.run();
+      return run;
+    } catch (SandboxLaunchException | RuntimeException e) {
+      run.destroyQuietly();
+      throw e;
+    } catch (IOException e) {
+      run.destroyQuietly();
+      throw new SandboxLaunchException("cgroup", name, 0, "", "cannot create the run cgroup: " + e.getMessage(), e);
+    }
+  }
+
   String nextRunName() {
     return RUN_PREFIX + JVM_TAG + "-" + sequence.incrementAndGet();
   }

@@ -97,7 +97,7 @@ final class CgroupV1Driver extends CgroupDriver {
     String name = nextRunName();
     Map<String, Path> dirs = new LinkedHashMap<>();
     Run run = new Run(dirs);
-    try {
+    return createOrDestroy(run, name, () -> {
       for (String controller : needed) {
         CgroupLayout.Hierarchy h = hierarchies.get(controller);
         if (h != null && !dirs.containsKey(h.mountPoint)) {
@@ -107,14 +107,7 @@ final class CgroupV1Driver extends CgroupDriver {
         }
       }
       writeLimits(run, limits);
-      return run;
-    } catch (SandboxLaunchException | RuntimeException e) {
-      run.destroyQuietly();
-      throw e;
-    } catch (IOException e) {
-      run.destroyQuietly();
-      throw new SandboxLaunchException("cgroup", name, 0, "", "cannot create the run cgroup: " + e.getMessage(), e);
-    }
+    });
   }
 
   private static boolean required(String controller, ResourceLimits limits) {

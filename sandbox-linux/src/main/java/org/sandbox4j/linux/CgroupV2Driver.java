@@ -77,18 +77,10 @@ final class CgroupV2Driver extends CgroupDriver {
     require("pids", limits.pids().isPresent());
     require("io", !limits.io().isEmpty());
     Path dir = parent.resolve(nextRunName());
-    Run run = new Run(dir);
-    try {
+    return createOrDestroy(new Run(dir), dir.toString(), () -> {
       Files.createDirectory(dir);
       writeLimits(dir, limits);
-      return run;
-    } catch (SandboxLaunchException | RuntimeException e) {
-      run.destroyQuietly();
-      throw e;
-    } catch (IOException e) {
-      run.destroyQuietly();
-      throw new SandboxLaunchException("cgroup", dir.toString(), 0, "", "cannot create the run cgroup: " + e.getMessage(), e);
-    }
+    });
   }
 
   private void require(String controller, boolean needed) throws SandboxLaunchException {
