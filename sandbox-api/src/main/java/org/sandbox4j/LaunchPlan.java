@@ -40,6 +40,7 @@ public final class LaunchPlan {
   private final ResourceLimits limits;
   private final SeccompPolicy seccomp;
   private final Set<Capability> keptCapabilities;
+  private final ProcView procView;
 
   private LaunchPlan(Builder b) {
     this.namespaces = Sets.immutableEnumSet(b.namespaces);
@@ -60,6 +61,7 @@ public final class LaunchPlan {
     this.limits = b.limits;
     this.seccomp = b.seccomp;
     this.keptCapabilities = Sets.immutableEnumSet(b.keptCapabilities);
+    this.procView = b.procView;
   }
 
   /** For providers: assembles a plan. */
@@ -143,6 +145,11 @@ public final class LaunchPlan {
     return keptCapabilities;
   }
 
+  /** The {@code /proc} view this plan applies; its files are among the {@link #mountSteps()}. */
+  public ProcView procView() {
+    return procView;
+  }
+
   /** Resource limits; the run's cgroup is created for them at launch. */
   public ResourceLimits limits() {
     return limits;
@@ -162,13 +169,14 @@ public final class LaunchPlan {
         && stdin.equals(p.stdin) && stdout.equals(p.stdout) && stderr.equals(p.stderr)
         && redirectErrorStream == p.redirectErrorStream && Objects.equals(wallTimeLimit, p.wallTimeLimit)
         && limits.equals(p.limits) && Objects.equals(seccomp, p.seccomp)
-        && keptCapabilities.equals(p.keptCapabilities);
+        && keptCapabilities.equals(p.keptCapabilities) && procView == p.procView;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(namespaces, uidMappings, gidMappings, runAsUid, runAsGid, hostname, mountSteps,
-        workingDirectory, command, environment, stdin, stdout, stderr, redirectErrorStream, wallTimeLimit, limits, seccomp, keptCapabilities);
+        workingDirectory, command, environment, stdin, stdout, stderr, redirectErrorStream, wallTimeLimit, limits, seccomp, keptCapabilities,
+        procView);
   }
 
   /** The plan for people, one fact per line. */
@@ -203,6 +211,7 @@ public final class LaunchPlan {
     s.append("  seccomp: ").append(seccomp == null ? "off" : seccomp).append('\n');
     s.append("  capabilities kept: ").append(keptCapabilities.isEmpty() ? "none" : keptCapabilities)
         .append(", no new privileges\n");
+    s.append("  /proc view: ").append(procView.name().toLowerCase(java.util.Locale.ROOT)).append('\n');
     return s.toString();
   }
 
@@ -226,8 +235,14 @@ public final class LaunchPlan {
     private ResourceLimits limits = new ResourceLimits.Builder().build();
     private SeccompPolicy seccomp;
     private final EnumSet<Capability> keptCapabilities = EnumSet.noneOf(Capability.class);
+    private ProcView procView = ProcView.OFF;
 
     private Builder() {}
+
+    public Builder procView(ProcView value) {
+      procView = requireNonNull(value);
+      return this;
+    }
 
     public Builder seccomp(SeccompPolicy value) {
       seccomp = value;

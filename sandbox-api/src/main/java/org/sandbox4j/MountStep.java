@@ -36,7 +36,19 @@ public final class MountStep {
     /** Hides a path inside: an empty read-only tmpfs over a directory, /dev/null over a file. */
     MASK,
     /** Makes a path inside read-only by binding it onto itself. */
-    READONLY_PATH
+    READONLY_PATH,
+    /**
+     * Binds a file of fixed content read-only over a file inside (the static /proc view);
+     * {@link #source()} is the content.
+     */
+    VIEW_SNAPSHOT,
+    /**
+     * Binds a file of the live view read-only over a file inside (the live /proc view, a FUSE
+     * file system served by the JVM); {@link #source()} names the served file.
+     */
+    VIEW_LIVE,
+    /** Shows the run's own cgroup, read-only, at the target (the run cgroup is known at start). */
+    CGROUP_VIEW
   }
 
   /** Options of a step. */
@@ -60,6 +72,9 @@ public final class MountStep {
   /** Content of a {@link Op#FILE} step is bounded: it is for small configuration files. */
   public static final int MAX_FILE_CONTENT = 65536;
 
+  /** Content of a {@link Op#VIEW_SNAPSHOT} step is bounded too, higher: /proc/cpuinfo of a large host. */
+  public static final int MAX_VIEW_CONTENT = 1 << 20;
+
   private final Op op;
   private final String source;
   private final String target;
@@ -78,6 +93,8 @@ public final class MountStep {
     checkArgument(isRoot == target.equals("/"), "%s step cannot target %s", op, target);
     if (op == Op.FILE) {
       checkArgument(source.length() <= MAX_FILE_CONTENT, "file %s content longer than %s", target, MAX_FILE_CONTENT);
+    } else if (op == Op.VIEW_SNAPSHOT) {
+      checkArgument(source.length() <= MAX_VIEW_CONTENT, "view %s content longer than %s", target, MAX_VIEW_CONTENT);
     }
     this.mode = mode;
     this.sizeBytes = sizeBytes;
@@ -145,6 +162,9 @@ public final class MountStep {
       case ROOT_BIND: case BIND: what = op.name().toLowerCase() + " " + source + " -> " + target; break;
       case SYMLINK: what = "symlink " + target + " -> " + source; break;
       case FILE: what = "file " + target + " (" + source.length() + " bytes)"; break;
+      case VIEW_SNAPSHOT: what = "view " + target + " (snapshot, " + source.length() + " bytes)"; break;
+      case VIEW_LIVE: what = "view " + target + " (live: " + source + ")"; break;
+      case CGROUP_VIEW: what = "cgroup view " + target + " (the run's cgroup, read-only)"; break;
       default: what = op.name().toLowerCase() + " " + target; break;
     }
     return what + extra + (options.isEmpty() ? "" : " (" + options + ")");

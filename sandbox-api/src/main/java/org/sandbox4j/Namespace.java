@@ -15,7 +15,10 @@ public enum Namespace {
   USER("user namespace", "ids are mapped; capabilities hold only inside the sandbox",
       "the program's uid and capabilities are those of the host"),
   CGROUP("cgroup namespace", "the program sees its own cgroup as the root of the hierarchy",
-      "the program sees the host's cgroup paths");
+      "the program sees the host's cgroup paths"),
+  TIME("time namespace", "the boot-time clock starts at the sandbox's start: uptime and process start times are"
+      + " the sandbox's own",
+      "the program sees how long the host has been up");
 
   private final String title;
   private final String whenApplied;

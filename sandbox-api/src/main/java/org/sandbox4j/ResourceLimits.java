@@ -121,6 +121,14 @@ public final class ResourceLimits {
     return Maps.transformValues(rlimits, long[]::clone);
   }
 
+  /**
+   * Whether these limits give the sandbox a smaller machine than the host: a memory limit,
+   * a CPU quota or a cpuset. Such a sandbox gets a {@link ProcView} unless told otherwise.
+   */
+  public boolean shapesMachine() {
+    return memory != null || cpuQuota != null || cpus != null;
+  }
+
   /** Whether anything here needs a cgroup. */
   public boolean needsCgroup() {
     return memory != null || cpuQuota != null || cpus != null || memoryNodes != null || pids != null

@@ -55,6 +55,8 @@ public final class Sandbox {
   private final ResourceLimits limits;
   private final SeccompPolicy seccomp;
   private final Set<Capability> keptCapabilities;
+  private final Set<Namespace> sharedNamespaces;
+  private final ProcView procView;
 
   private Sandbox(Builder b, Set<Namespace> namespaces, RootFilesystem root, boolean proc, boolean dev,
       DataSize tmpSize, String hostname) {
@@ -74,6 +76,8 @@ public final class Sandbox {
     this.limits = b.limits.build();
     this.seccomp = b.noSeccomp ? null : b.seccomp != null ? b.seccomp : SeccompPolicy.strictDefault();
     this.keptCapabilities = Sets.immutableEnumSet(b.keptCapabilities);
+    this.sharedNamespaces = Sets.immutableEnumSet(b.shared);
+    this.procView = b.procView;
   }
 
   public static Builder builder() {
@@ -102,6 +106,20 @@ public final class Sandbox {
   /** The namespaces the program gets, implied ones included. */
   public Set<Namespace> namespaces() {
     return namespaces;
+  }
+
+  /** The namespaces the caller chose to leave shared with the host ({@link Builder#shareNamespace}). */
+  public Set<Namespace> sharedNamespaces() {
+    return sharedNamespaces;
+  }
+
+  /**
+   * The {@code /proc} view the caller chose; empty means automatic: {@link ProcView#LIVE} (or
+   * {@link ProcView#STATIC} where FUSE is missing) for a sandbox with its own {@code /proc}
+   * and a memory or CPU limit, else {@link ProcView#OFF}.
+   */
+  public Optional<ProcView> procView() {
+    return Optional.ofNullable(procView);
   }
 
   /** The root the program sees; empty means the host's own tree. */
@@ -200,6 +218,12 @@ public final class Sandbox {
           .append('\n');
       s.append(tmpSize != null ? "  [x] /tmp: tmpfs of " + tmpSize : "  [ ] /tmp: not mounted").append('\n');
     }
+    boolean view = procView == null ? proc && limits.shapesMachine() : procView != ProcView.OFF;
+    s.append(view ? "  [x] /proc view: " + (procView == null ? "automatic (live where FUSE is available, else static)"
+        : procView.name().toLowerCase(java.util.Locale.ROOT)) + ": meminfo, cpuinfo, stat, uptime, loadavg show the"
+        + " sandbox's limits and use"
+        : "  [ ] /proc view: off" + (procView == null && proc ? " (no memory or CPU limit to show)" : "")
+            + ": /proc shows the host's CPUs, memory, uptime and load").append('\n');
     for (Mount m : mounts) {
       s.append("  [x] mount: ").append(m).append('\n');
     }
@@ -258,8 +282,22 @@ public final class Sandbox {
     private SeccompPolicy seccomp;
     private boolean noSeccomp;
     private final EnumSet<Capability> keptCapabilities = EnumSet.noneOf(Capability.class);
+    private ProcView procView;
 
     private Builder() {}
+
+    /**
+     * What the program reads in {@code /proc/meminfo}, {@code cpuinfo}, {@code stat} and
+     * friends: the sandbox's own limits ({@link ProcView#LIVE}, {@link ProcView#STATIC}) or
+     * the host's ({@link ProcView#OFF}). Without this call the view is automatic (see
+     * {@link ProcView}). A view needs the sandbox's own {@code /proc} ({@link #mountProc()}).
+     */
+    public Builder procView(ProcView view) {
+      requireNonNull(view, "view");
+      checkState(procView == null, "procView was already set to %s", procView);
+      procView = view;
+      return this;
+    }
 
     /** Filters the program's syscalls with {@code policy} instead of {@link SeccompPolicy#strictDefault()}. */
     public Builder seccomp(SeccompPolicy policy) {
@@ -304,7 +342,7 @@ public final class Sandbox {
       return allNamespaces();
     }
 
-    /** Turns every namespace on: PID, mount, UTS, IPC, network, user and cgroup. */
+    /** Turns every namespace on: PID, mount, UTS, IPC, network, user, cgroup and time. */
     public Builder allNamespaces() {
       allNamespaces = true; // resolved in build(), after every shareNamespace(...)
       return this;
@@ -665,6 +703,12 @@ public final class Sandbox {
       imply(effective, Namespace.PID, proc, "mountProc()");
       imply(effective, Namespace.UTS, hostname != null, "hostname(\"" + hostname + "\")");
       imply(effective, Namespace.USER, !uidMappings.isEmpty() || !gidMappings.isEmpty(), "id mappings");
+      if (procView != null && procView != ProcView.OFF) {
+        checkState(proc, "procView(%s) shows the sandbox's limits in its own /proc: add mountProc() (or strict())",
+            procView);
+        // The view's /sys/fs/cgroup is the run's cgroup as the root of a cgroup namespace.
+        imply(effective, Namespace.CGROUP, true, "procView(" + procView + ")");
+      }
       for (Mount m : mounts) {
         for (String reserved : List.of("/proc", "/dev", "/tmp")) {
           boolean standard = reserved.equals("/proc") ? proc : reserved.equals("/dev") ? dev : tmpSize != null;

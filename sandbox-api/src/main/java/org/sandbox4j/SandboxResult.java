@@ -18,6 +18,7 @@ public final class SandboxResult {
   private final long wallTimeMicros;
   private final ResourceUsage usage;
   private final String seccompViolation;
+  private final ProcView procView;
 
   private SandboxResult(Builder b) {
     this.termination = b.termination;
@@ -26,6 +27,7 @@ public final class SandboxResult {
     this.wallTimeMicros = b.wallTimeMicros;
     this.usage = b.usage;
     this.seccompViolation = b.seccompViolation;
+    this.procView = b.procView;
   }
 
   /** For providers: assembles a result. */
@@ -75,6 +77,15 @@ public final class SandboxResult {
     return Optional.ofNullable(seccompViolation);
   }
 
+  /**
+   * The {@code /proc} view the program had: {@link ProcView#STATIC} where a live view was
+   * wanted automatically but could not be served (no FUSE, no run cgroup, the FUSE mount
+   * refused), {@link ProcView#OFF} without one.
+   */
+  public ProcView procView() {
+    return procView;
+  }
+
   /** True when the program exited by itself with status 0. */
   public boolean succeeded() {
     return termination == Termination.EXITED && exitCode == 0;
@@ -88,12 +99,12 @@ public final class SandboxResult {
     SandboxResult r = (SandboxResult) o;
     return termination == r.termination && exitCode == r.exitCode && signal == r.signal
         && wallTimeMicros == r.wallTimeMicros && Objects.equals(usage, r.usage)
-        && Objects.equals(seccompViolation, r.seccompViolation);
+        && Objects.equals(seccompViolation, r.seccompViolation) && procView == r.procView;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(termination, exitCode, signal, wallTimeMicros, usage, seccompViolation);
+    return Objects.hash(termination, exitCode, signal, wallTimeMicros, usage, seccompViolation, procView);
   }
 
   @Override
@@ -101,7 +112,7 @@ public final class SandboxResult {
     return "SandboxResult{" + termination + ", exitCode=" + exitCode
         + (signal != 0 ? ", signal=" + signal : "") + ", wallTime=" + wallTimeMicros + "us"
         + (seccompViolation != null ? ", syscall=" + seccompViolation : "")
-        + (usage != null ? ", " + usage : "") + "}";
+        + (usage != null ? ", " + usage : "") + (procView != ProcView.OFF ? ", procView=" + procView : "") + "}";
   }
 
   /** Assembles a {@link SandboxResult}. */
@@ -112,6 +123,7 @@ public final class SandboxResult {
     private long wallTimeMicros;
     private ResourceUsage usage;
     private String seccompViolation;
+    private ProcView procView = ProcView.OFF;
 
     private Builder(Termination termination) {
       this.termination = requireNonNull(termination, "termination");
@@ -142,6 +154,11 @@ public final class SandboxResult {
 
     public Builder seccompViolation(String syscall) {
       seccompViolation = requireNonNull(syscall);
+      return this;
+    }
+
+    public Builder procView(ProcView value) {
+      procView = requireNonNull(value);
       return this;
     }
 

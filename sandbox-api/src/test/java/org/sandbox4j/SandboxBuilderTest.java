@@ -186,4 +186,45 @@ class SandboxBuilderTest {
     assertThat(Sandbox.builder().build().hostname()).isEmpty();
     assertThat(Sandbox.builder().hostname("judge").build().hostname()).contains("judge");
   }
+
+  @Test
+  void strictTurnsOnTheTimeNamespaceToo() {
+    assertThat(Sandbox.builder().strict().build().namespaces()).contains(Namespace.TIME);
+    assertThat(Sandbox.builder().strict().shareNamespace(Namespace.TIME).build().namespaces())
+        .doesNotContain(Namespace.TIME);
+  }
+
+  @Test
+  void theProcViewIsAutomaticUnlessChosen() {
+    Sandbox limited = Sandbox.builder().strict().memoryLimit(DataSize.ofMebibytes(64)).build();
+    assertThat(limited.procView()).isEmpty();
+    assertThat(limited.describe()).contains("[x] /proc view: automatic");
+    assertThat(Sandbox.builder().strict().build().describe())
+        .contains("[ ] /proc view: off (no memory or CPU limit to show)");
+    assertThat(Sandbox.builder().strict().memoryLimit(DataSize.ofMebibytes(64)).procView(ProcView.OFF).build()
+        .describe()).contains("[ ] /proc view: off: /proc shows the host's");
+  }
+
+  @Test
+  void aChosenViewNeedsTheSandboxsOwnProcAndBringsACgroupNamespace() {
+    Sandbox live = Sandbox.builder().hostRootfs().mountProc().procView(ProcView.STATIC).build();
+    assertThat(live.namespaces()).contains(Namespace.CGROUP);
+    assertThat(live.procView()).contains(ProcView.STATIC);
+    assertThatThrownBy(() -> Sandbox.builder().hostRootfs().procView(ProcView.LIVE).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("procView(LIVE) shows the sandbox's limits in its own /proc: add mountProc() (or strict())");
+    assertThatThrownBy(() -> Sandbox.builder().strict().shareNamespace(Namespace.CGROUP).procView(ProcView.LIVE)
+        .build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("procView(LIVE) needs the cgroup namespace");
+    assertThat(Sandbox.builder().hostRootfs().procView(ProcView.OFF).build().namespaces())
+        .doesNotContain(Namespace.CGROUP);
+  }
+
+  @Test
+  void theProcViewIsChosenOnce() {
+    assertThatThrownBy(() -> Sandbox.builder().procView(ProcView.LIVE).procView(ProcView.OFF))
+        .isInstanceOf(IllegalStateException.class).hasMessage("procView was already set to LIVE");
+    assertThatThrownBy(() -> Sandbox.builder().procView(null)).isInstanceOf(NullPointerException.class);
+  }
 }
