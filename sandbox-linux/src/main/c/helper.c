@@ -49,6 +49,7 @@ enum { T_EXITED = 1, T_SIGNALED, T_WALL_TIME_LIMIT, T_KILLED, T_SETUP_FAILED, T_
 #define REC_MAX 1024
 #define PLAN_FD 3
 #define STATUS_FD 4
+#define VIEW_FD 5 /* with VIEW_LIVE ops: the socket the FUSE connection goes up to the JVM */
 #define PBUF 8192 /* "/newroot" or "/oldroot" + a 4095-byte path never truncates */
 
 static struct plan plan;
@@ -164,18 +165,18 @@ static void close_range_compat(unsigned lo, unsigned hi)
         close((int)fd);
 }
 
-/* Closes every fd >= 3 except the three given (-1 for none). */
-static void close_fds_except(int keep1, int keep2, int keep3)
+/* Closes every fd >= 3 except the four given (-1 for none). */
+static void close_fds_except(int keep1, int keep2, int keep3, int keep4)
 {
-    int k[3] = {keep1, keep2, keep3};
-    for (int i = 1; i < 3; i++) /* sort */
+    int k[4] = {keep1, keep2, keep3, keep4};
+    for (int i = 1; i < 4; i++) /* sort */
         for (int j = i; j > 0 && k[j - 1] > k[j]; j--) {
             int t = k[j];
             k[j] = k[j - 1];
             k[j - 1] = t;
         }
     unsigned start = 3;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         if (k[i] < (int)start)
             continue;
         if ((unsigned)k[i] > start)
@@ -218,9 +219,10 @@ static int has_cap(int cap)
 
 /* ---------- init: setup stages ---------- */
 
+/* prefix + path; path is a realpath() result (< PATH_MAX), the precision says so to gcc. */
 static void join(char *buf, const char *prefix, const char *path)
 {
-    snprintf(buf, PBUF, "%s%s", prefix, strcmp(path, "/") ? path : "");
+    snprintf(buf, PBUF, "%s%.*s", prefix, PATH_MAX - 1, strcmp(path, "/") ? path : "");
 }
 
 /* ---------- init: targets resolved inside the new root ---------- */
@@ -466,13 +468,25 @@ static int mount_at(const char *src, const char *type, uint16_t f, int rec, cons
     return must_resolve(target);
 }
 
+/* The stage a failure of op's mount flags is reported under. */
+static const char *flags_stage(uint16_t op)
+{
+    switch (op) {
+    case OP_MASK: return "mask";
+    case OP_READONLY_PATH: return "readonly path";
+    case OP_VIEW_SNAPSHOT:
+    case OP_VIEW_LIVE: return "proc view";
+    default: return NULL;
+    }
+}
+
 /* Called right after op i mounted: fd is on the new mount. NOSUID/NODEV/NOEXEC (`now`)
  * are set at once; `later` flags (READONLY) wait for the final pass, which keeps fd. */
 static void after_mount(unsigned i, int fd, uint16_t now, uint16_t later, int recursive)
 {
     const struct plan_mount *m = &plan.mounts[i];
     if (now && add_mount_flags(fd, now, recursive) < 0)
-        die("bind", m->target, "cannot set nosuid/nodev/noexec");
+        die(flags_stage(m->op) ? flags_stage(m->op) : "bind", m->target, "cannot set nosuid/nodev/noexec");
     if (!later) {
         close(fd);
         return;
@@ -584,6 +598,143 @@ static void make_node(const struct plan_mount *m)
     close(dir);
 }
 
+/* ---------- init: the /proc views ---------- */
+
+/* A view is a file of the staging tmpfs (VIEW_SNAPSHOT: /views/<op index>) or of the live
+ * view's FUSE file system (VIEW_LIVE: /live/<name>), bound read-only, nosuid, nodev and
+ * noexec over a file inside. The staging tmpfs is the old root after the last pivot_root:
+ * detached, it stays alive only through these binds, each of which shows one file. */
+static int live_view_mounted; /* /live is mounted and the FUSE connection went to the JVM */
+
+static const char *view_bind_hint(int err, int live)
+{
+    switch (err) {
+    case ENOENT: return live ? "the live view serves no file of this name" : "the view's file vanished";
+    case ENOTCONN:
+    case ECONNABORTED: return "the live view's server (the JVM) ended the FUSE connection";
+    case ECONNREFUSED: return "the live view's server (the JVM) refused the FUSE connection";
+    case ENOTDIR: return "the target is not a file: a view replaces a file";
+    case EINVAL: return "the kernel refused to bind a file over the target";
+    default: return errno_hint(err);
+    }
+}
+
+/* O_PATH fd of op i's target: a file that exists, or is created empty with CREATE_TARGET
+ * under a tmpfs the plan made. */
+static int open_view_target(unsigned i)
+{
+    const struct plan_mount *m = &plan.mounts[i];
+    struct stat st;
+    int dst = open_mount_point("proc view", m, 0);
+    if (fstat(dst, &st) < 0)
+        die("proc view", m->target, "cannot inspect the target");
+    if (S_ISDIR(st.st_mode)) {
+        errno = EISDIR;
+        die("proc view", m->target, "the target is a directory: a view replaces a file");
+    }
+    return dst;
+}
+
+/* Binds file (a path in the staging tree) over op i's target, dst from open_view_target. */
+static void bind_view(unsigned i, const char *file, int dst)
+{
+    const struct plan_mount *m = &plan.mounts[i];
+    int fd = mount_at(file, NULL, 0, 0, NULL, dst, m->target);
+    if (fd < 0)
+        die("proc view", m->target, view_bind_hint(errno, m->op == OP_VIEW_LIVE));
+    close(dst);
+    after_mount(i, fd, MF_NOSUID | MF_NODEV | MF_NOEXEC, MF_READONLY, 0);
+}
+
+/* VIEW_SNAPSHOT: the content becomes /views/<i> (0444) in the staging tmpfs, bound over
+ * the target. */
+static void do_view_snapshot(unsigned i)
+{
+    const struct plan_mount *m = &plan.mounts[i];
+    char file[32];
+    snprintf(file, sizeof file, "/views/%u", i);
+    if (mkdir("/views", 0755) < 0 && errno != EEXIST)
+        die("proc view", m->target, "cannot create /views in the staging tmpfs");
+    int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+    if (fd < 0)
+        die("proc view", m->target, "cannot create the view's file in the staging tmpfs");
+    for (size_t off = 0; off < m->source_len;) {
+        ssize_t w = write(fd, m->source + off, m->source_len - off);
+        if (w < 0 && errno != EINTR)
+            die("proc view", m->target, "cannot write the view's content into the staging tmpfs");
+        off += w > 0 ? (size_t)w : 0;
+    }
+    close(fd);
+    bind_view(i, file, open_view_target(i));
+}
+
+/* Sends the /dev/fuse fd up fd 5: one message, payload 'F', the fd as SCM_RIGHTS. */
+static void send_fuse_fd(int fuse, const char *target)
+{
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    memset(&u, 0, sizeof u);
+    struct iovec iov = {"F", 1};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fuse, sizeof fuse);
+    ssize_t n;
+    do
+        n = sendmsg(VIEW_FD, &msg, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    if (n != 1)
+        die("proc view", target, "cannot pass the FUSE connection to the JVM over fd 5 (the JVM closed its end?)");
+}
+
+/* Stage "proc view", on the first VIEW_LIVE op, in the sandbox's user and mount
+ * namespaces (the kernel wants /dev/fuse opened in the user namespace that mounts it):
+ * mounts the live view's FUSE file system on /live in the staging tmpfs and hands the
+ * connection to the JVM, which serves it. Init keeps neither the connection nor fd 5. */
+static void start_live_view(const char *target)
+{
+    int fuse = open("/oldroot/dev/fuse", O_RDWR | O_CLOEXEC);
+    if (fuse < 0)
+        die("proc view", target, errno == ENOENT || errno == ENXIO || errno == ENODEV
+            ? "cannot open /dev/fuse: FUSE is not available on this host (load the fuse module)"
+            : "cannot open /dev/fuse: the live view needs it (use the static view otherwise)");
+    if (mkdir("/live", 0755) < 0)
+        die("proc view", target, "cannot create /live in the staging tmpfs");
+    unsigned uid = 0, gid = 0; /* the mount's owner, as seen in the sandbox's user namespace */
+    if ((plan.namespaces & NS_USER) && plan.n_uid_maps)
+        uid = plan.uid_maps[0].inside;
+    if ((plan.namespaces & NS_USER) && plan.n_gid_maps)
+        gid = plan.gid_maps[0].inside;
+    char opts[128];
+    snprintf(opts, sizeof opts, "fd=%d,rootmode=40000,user_id=%u,group_id=%u,allow_other", fuse, uid, gid);
+    if (mount("sandbox4j-view", "/live", "fuse", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0)
+        die("proc view", target, errno == ENODEV ? "the kernel has no FUSE file system (load the fuse module)"
+            : errno == EPERM ? "the kernel refused a FUSE mount here (in a user namespace it needs Linux 4.18)"
+            : "cannot mount the live view's FUSE file system");
+    send_fuse_fd(fuse, target);
+    close(fuse);
+    close(VIEW_FD);
+    live_view_mounted = 1;
+}
+
+/* VIEW_LIVE: /live/<name> bound over the target (found first, so that a plan that fails
+ * there never involves the JVM). The lookup of /live/<name> waits for the JVM to answer
+ * FUSE_INIT and FUSE_LOOKUP, which it does on its own thread. */
+static void do_view_live(unsigned i)
+{
+    const struct plan_mount *m = &plan.mounts[i];
+    char file[64];
+    int dst = open_view_target(i);
+    if (!live_view_mounted)
+        start_live_view(m->target);
+    snprintf(file, sizeof file, "/live/%s", m->source); /* 1..32 bytes of [a-z0-9_] */
+    bind_view(i, file, dst);
+}
+
 /* The ROOT op mounts on /newroot, the staging directory (ours, no resolution needed). */
 static void do_root(unsigned i, const char *src)
 {
@@ -619,6 +770,12 @@ static void do_mount_op(unsigned i, const char *src)
         return;
     case OP_READONLY_PATH:
         do_readonly_path(i);
+        return;
+    case OP_VIEW_SNAPSHOT:
+        do_view_snapshot(i);
+        return;
+    case OP_VIEW_LIVE:
+        do_view_live(i);
         return;
     case OP_BIND:
         dst = open_mount_point("bind", m, stat(src, &st) == 0 && S_ISDIR(st.st_mode));
@@ -690,8 +847,8 @@ static void setup_mounts(void)
         const struct plan_mount *m = &plan.mounts[i];
         if (final_pass[i].flags
             && add_mount_flags(final_pass[i].fd, final_pass[i].flags, final_pass[i].recursive) < 0)
-            die(m->op == OP_MASK ? "mask" : m->op == OP_READONLY_PATH ? "readonly path" : "remount read-only",
-                m->target, errno == ENOSYS ? "recursive flags need Linux 5.12" : NULL);
+            die(flags_stage(m->op) ? flags_stage(m->op) : "remount read-only", m->target,
+                errno == ENOSYS ? "recursive flags need Linux 5.12" : NULL);
         if (final_pass[i].flags)
             close(final_pass[i].fd);
     }
@@ -731,6 +888,94 @@ static void setup_workdir(void)
 {
     if (chdir(plan.workdir) < 0)
         die("chdir", plan.workdir, errno == ENOENT ? "working directory does not exist inside the sandbox" : NULL);
+}
+
+/* ---------- init: the time namespace ---------- */
+
+static int timens_fd = -1; /* /proc/self/timens_offsets, opened while the host's /proc is there */
+static long long timens_parent_secs; /* the boot-time offset of the namespace init's children */
+static long timens_parent_nsecs;     /* would have had: 0 0 unless the helper runs in one */
+
+/* Stage "time namespace", right after the release, while init is still dumpable (with USER
+ * the file then belongs to init's own uid, not to the host's root) and the host's /proc is
+ * still visible. The kernel checks CAP_SYS_TIME against the opener's credentials at the
+ * write. Also reads the boot-time offset of the namespace init's children would be born in:
+ * offsets are relative to the initial time namespace, the origin to the JVM's (the same one
+ * unless the JVM itself runs in a time namespace, e.g. inside another sandbox). */
+static void open_time_offsets(void)
+{
+    const char *path = "/proc/self/timens_offsets";
+    if (!(plan.namespaces & NS_TIME))
+        return;
+    if ((timens_fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+        die("time namespace", path, errno == ENOENT
+            ? "needs Linux 5.6 with CONFIG_TIME_NS (and the host's procfs at /proc)"
+            : errno == EACCES || errno == EPERM ? "needs root or a USER namespace" : NULL);
+    char buf[256], name[16];
+    int fd = open(path, O_RDONLY | O_CLOEXEC), found = 0;
+    ssize_t n = fd < 0 ? -1 : read_full(fd, buf, sizeof buf - 1);
+    if (fd >= 0)
+        close(fd);
+    buf[n > 0 ? n : 0] = 0;
+    for (char *line = buf, *next; n > 0 && line; line = next) { /* "<clock> <secs> <nsecs>" lines */
+        long long secs;
+        long nsecs;
+        if ((next = strchr(line, '\n')))
+            *next++ = 0;
+        /* the clock by name, or by number (7, CLOCK_BOOTTIME) as Linux 5.6 wrote it */
+        if (sscanf(line, "%15s %lld %ld", name, &secs, &nsecs) == 3
+            && (!strcmp(name, "boottime") || !strcmp(name, "7")) && nsecs >= 0 && nsecs < 1000000000L
+            && secs > -(1LL << 40) && secs < (1LL << 40)) {
+            timens_parent_secs = secs;
+            timens_parent_nsecs = nsecs;
+            found = 1;
+        }
+    }
+    if (!found) {
+        if (n >= 0)
+            errno = 0;
+        die("time namespace", path, "cannot read the current boot-time offset");
+    }
+}
+
+/* Stage "time namespace", the last before the target is forked: init's later children
+ * live in a new time namespace whose boot-time clock reads 0 at the run's origin (the
+ * JVM's CLOCK_BOOTTIME when it started the run), so /proc/uptime, btime in /proc/stat and
+ * process start times count from the run's start. Offsets can only be written before a
+ * process enters the namespace, hence unshare (children only) and not a clone flag.
+ * CLOCK_MONOTONIC keeps no offset: it reads the host's value inside (an offset would need
+ * a second origin, the JVM's CLOCK_MONOTONIC, which the plan does not carry). */
+static void setup_time_namespace(void)
+{
+    if (!(plan.namespaces & NS_TIME))
+        return;
+    struct timespec now;
+    if (clock_gettime(CLOCK_BOOTTIME, &now) < 0)
+        die("time namespace", "", "cannot read CLOCK_BOOTTIME");
+    uint64_t now_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+    if (plan.time_origin_ns > now_ns) {
+        errno = EINVAL;
+        die("time namespace", "", "the time origin is later than the host's boot-time clock now");
+    }
+    if (unshare(CLONE_NEWTIME) < 0)
+        die("time namespace", "", errno == EINVAL ? "needs Linux 5.6 with CONFIG_TIME_NS"
+            : errno == EPERM ? "needs CAP_SYS_ADMIN: root, or a USER namespace" : NULL);
+    /* offset = parent offset - origin, as seconds and nanoseconds in [0, 1e9): with no parent
+     * offset, an origin of 5.25 s is "7 -6 750000000". The clock by number (7,
+     * CLOCK_BOOTTIME): Linux 5.6.0 accepted only that, names came later. */
+    long long secs = timens_parent_secs - (long long)(plan.time_origin_ns / 1000000000u);
+    long nsecs = timens_parent_nsecs - (long)(plan.time_origin_ns % 1000000000u);
+    if (nsecs < 0) {
+        secs -= 1;
+        nsecs += 1000000000L;
+    }
+    char line[64];
+    int len = snprintf(line, sizeof line, "%d %lld %ld\n", CLOCK_BOOTTIME, secs, nsecs);
+    if (write_whole(timens_fd, line, (size_t)len) < 0)
+        die("time namespace", "/proc/self/timens_offsets", errno == ERANGE
+            ? "the kernel refused the boot-time offset" : "cannot set the boot-time offset");
+    close(timens_fd);
+    timens_fd = -1;
 }
 
 /* ---------- init: the run cgroup ---------- */
@@ -993,7 +1238,7 @@ static _Noreturn void run_target(int exec_fd, int go_fd, int wait_cgroup, pid_t 
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != init_pid)
         _exit(1);
-    close_fds_except(exec_fd, go_fd, -1);
+    close_fds_except(exec_fd, go_fd, -1, -1);
     install_seccomp(exec_fd, go_fd, make_dumpable);
     exec_program();
 }
@@ -1121,6 +1366,7 @@ static _Noreturn void init_main(int to_sup, int from_sup, int sock)
      * pdeathsig set above cannot have been missed: the supervisor was alive to write. */
     if (read_full(from_sup, &c, 1) != 1)
         _exit(1);
+    open_time_offsets(); /* while still dumpable: see there */
     prctl(PR_SET_DUMPABLE, 0); /* was 1 only so that the maps could be written */
     saved_umask = umask(0);    /* modes in the plan are exact */
     int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -1130,6 +1376,7 @@ static _Noreturn void init_main(int to_sup, int from_sup, int sock)
     setup_hostname();
     setup_loopback();
     setup_workdir();
+    setup_time_namespace();
 
     int ep[2];
     if (pipe2(ep, O_CLOEXEC) < 0)
@@ -1695,10 +1942,12 @@ static int supervise(void)
         prctl(PR_SET_DUMPABLE, 1);
     S.init = clone_process(clone_flags(plan.namespaces));
     if (S.init == 0) {
-        close_fds_except(ip[1], sp[0], lp[1]);
+        close_fds_except(ip[1], sp[0], lp[1], plan.n_live_views ? VIEW_FD : -1);
         init_main(ip[1], sp[0], lp[1]);
     }
     int clone_errno = errno;
+    if (plan.n_live_views)
+        close(VIEW_FD); /* init has it (or never will): the JVM sees EOF when init is done with it */
     if (user)
         prctl(PR_SET_DUMPABLE, 0);
     if (S.init < 0) {
@@ -1759,6 +2008,47 @@ static int supervise(void)
     return finish();
 }
 
+/* With VIEW_LIVE ops fd 5 must be the JVM's AF_UNIX SOCK_SEQPACKET socket, which init
+ * sends the live view's FUSE connection up; without them fd 5 is closed like any other. */
+static int check_view_socket(void)
+{
+    if (!plan.n_live_views) {
+        close(VIEW_FD);
+        return 0;
+    }
+    const char *target = "", *detail = NULL;
+    for (unsigned i = 0; i < plan.n_mounts && !*target; i++)
+        if (plan.mounts[i].op == OP_VIEW_LIVE)
+            target = plan.mounts[i].target;
+    struct stat st;
+    int type = 0, domain = 0, err = 0;
+    socklen_t len = sizeof type, dlen = sizeof domain, plen = sizeof(struct sockaddr_storage);
+    struct sockaddr_storage peer;
+    if (fstat(VIEW_FD, &st) < 0) {
+        err = errno;
+        detail = "fd 5 is not open: a plan with VIEW_LIVE steps needs the live view's socket on fd 5";
+    } else if (!S_ISSOCK(st.st_mode)) {
+        err = ENOTSOCK;
+        detail = "fd 5 is not a socket: a plan with VIEW_LIVE steps needs the live view's socket on fd 5";
+    } else if (getsockopt(VIEW_FD, SOL_SOCKET, SO_DOMAIN, &domain, &dlen) < 0
+               || getsockopt(VIEW_FD, SOL_SOCKET, SO_TYPE, &type, &len) < 0) {
+        err = errno;
+        detail = "cannot inspect the socket on fd 5";
+    } else if (domain != AF_UNIX || type != SOCK_SEQPACKET) {
+        detail = "fd 5 is not an AF_UNIX SOCK_SEQPACKET socket, which the live view needs";
+    } else if (getpeername(VIEW_FD, (struct sockaddr *)&peer, &plen) < 0) {
+        err = errno;
+        detail = "the socket on fd 5 is not connected to the JVM's live view server";
+    } else if (fcntl(VIEW_FD, F_SETFD, FD_CLOEXEC) < 0) { /* belt and braces: never reaches an exec */
+        err = errno;
+        detail = "cannot set close-on-exec on fd 5";
+    }
+    if (!detail)
+        return 0;
+    send_error(STATUS_FD, err, "proc view", target, detail);
+    return -1;
+}
+
 /* Reads exactly header + body from fd 3; never more, so fd 3 stays a liveness signal. */
 static int read_and_decode(char *err, size_t errlen)
 {
@@ -1796,11 +2086,16 @@ int main(void)
                 close(n);
             }
         }
-    close_range_compat(STATUS_FD + 1, ~0u);
+    close_range_compat(VIEW_FD + 1, ~0u); /* fd 5: kept until the plan says whether it is needed */
 
     char err[256];
-    if (read_and_decode(err, sizeof err) == 0)
-        return supervise();
+    if (read_and_decode(err, sizeof err) == 0) {
+        if (check_view_socket() == 0)
+            return supervise();
+        S.term = T_SETUP_FAILED;
+        return finish();
+    }
+    close(VIEW_FD);
     send_error(STATUS_FD, 0, "decode plan", "", err);
     S.term = T_SETUP_FAILED;
     finish();

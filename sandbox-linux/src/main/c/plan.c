@@ -125,6 +125,18 @@ int plan_check_header(const uint8_t *hdr, size_t len, uint32_t *body_len, char *
     return 0;
 }
 
+/* The name of a file in the live view's file system: 1..32 bytes of [a-z0-9_], so that
+ * "/live/<name>" can never leave the view's directory or name anything but a plain file. */
+static const char *view_name_problem(const uint8_t *s, size_t len)
+{
+    if (len < 1 || len > PLAN_MAX_VIEW_NAME)
+        return "must be a view file name of 1..32 bytes";
+    for (size_t i = 0; i < len; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+            return "must be a view file name of [a-z0-9_] only";
+    return NULL;
+}
+
 static uint16_t allowed_flags(uint16_t op)
 {
     const uint16_t mnt = MF_READONLY | MF_NOSUID | MF_NODEV | MF_NOEXEC;
@@ -136,6 +148,8 @@ static uint16_t allowed_flags(uint16_t op)
     case OP_PROC: return mnt | MF_CREATE_TARGET;
     case OP_MASK:
     case OP_READONLY_PATH: return 0; /* act on what exists, never create */
+    case OP_VIEW_SNAPSHOT:
+    case OP_VIEW_LIVE: return mnt | MF_CREATE_TARGET; /* ro,nosuid,nodev,noexec: always applied */
     default: return MF_CREATE_TARGET; /* DIR, SYMLINK, FILE: create missing parents */
     }
 }
@@ -151,7 +165,7 @@ static int decode_mount(struct plan *pl, struct rd *r, unsigned idx, char *err, 
     if (r->n != 0)
         FAIL("MOUNT %u: %zu trailing bytes in payload", idx, r->n);
     uint16_t op = m->op;
-    if (op < OP_ROOT_BIND || op > OP_READONLY_PATH)
+    if (op < OP_ROOT_BIND || op > OP_VIEW_LIVE)
         FAIL("MOUNT %u: unknown op %u", idx, op);
     int is_root = op == OP_ROOT_BIND || op == OP_ROOT_TMPFS;
     if (m->flags & ~MF_ALL)
@@ -175,6 +189,10 @@ static int decode_mount(struct plan *pl, struct rd *r, unsigned idx, char *err, 
         why = slen < 1 || slen > PLAN_MAX_PATH ? "length must be 1..4095" : NULL;
     else if (op == OP_FILE)
         why = slen > PLAN_MAX_FILE_CONTENT ? "content longer than 65536 bytes" : NULL;
+    else if (op == OP_VIEW_SNAPSHOT)
+        why = slen > PLAN_MAX_VIEW_CONTENT ? "content longer than 1048576 bytes" : NULL;
+    else if (op == OP_VIEW_LIVE)
+        why = view_name_problem(src, slen);
     else
         why = slen != 0 ? "must be empty for this op" : NULL;
     if (why)
@@ -189,6 +207,7 @@ static int decode_mount(struct plan *pl, struct rd *r, unsigned idx, char *err, 
     m->source_len = slen;
     if (!(m->source = save(pl, src, slen)) || !(m->target = save(pl, tgt, tlen)))
         FAIL("MOUNT %u: string contains a NUL byte", idx);
+    pl->n_live_views += op == OP_VIEW_LIVE;
     pl->n_mounts++;
     return 0;
 }
@@ -426,6 +445,14 @@ int plan_decode(const uint8_t *buf, size_t len, struct plan *pl, char *err, size
             if (decode_seccomp(pl, &r, err, errlen))
                 return -1;
             break;
+        case TAG_TIME_ORIGIN:
+            if (pl->has_time_origin++)
+                FAIL("more than one TIME_ORIGIN record");
+            if (plen != 8 || get64(&r, &pl->time_origin_ns))
+                FAIL("TIME_ORIGIN: payload must be 8 bytes");
+            if (pl->time_origin_ns > (uint64_t)PLAN_MAX_TIME_ORIGIN)
+                FAIL("TIME_ORIGIN: must be at most 2^63-1 nanoseconds");
+            break;
         default:
             FAIL("record %u: unknown tag %u", idx, tag);
         }
@@ -447,6 +474,10 @@ int plan_decode(const uint8_t *buf, size_t len, struct plan *pl, char *err, size
             FAIL("MOUNT %u: PROC needs the PID namespace", i);
     if (pl->cpu_usage_file && !pl->n_cgroups)
         FAIL("CPU_LIMIT needs a CGROUP record");
+    if ((ns & NS_TIME) && !pl->has_time_origin)
+        FAIL("the TIME namespace needs a TIME_ORIGIN record");
+    if (pl->has_time_origin && !(ns & NS_TIME))
+        FAIL("TIME_ORIGIN needs the TIME namespace");
     if (pl->n_args == 0)
         FAIL("at least one ARG record is required");
     pl->argv[pl->n_args] = NULL;

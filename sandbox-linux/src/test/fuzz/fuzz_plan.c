@@ -9,8 +9,8 @@
  *      header_size 16, body_length = input length, reserved 0), so that the fuzzer spends
  *      its time on the records instead of on guessing the header;
  *   3. repeat, only for inputs starting with "S4JR": a compact form that reaches the count
- *      and size limits (256 MOUNTs, 4096 ARGs, 2 MiB of strings, 64 KiB FILE content, ...)
- *      which inputs of a few KiB cannot. Layout, little-endian:
+ *      and size limits (256 MOUNTs, 4096 ARGs, 2 MiB of strings, 64 KiB FILE content,
+ *      1 MiB VIEW_SNAPSHOT content, ...) which inputs of a few KiB cannot. Layout, little-endian:
  *          "S4JR", u16 reps, u16 start, u16 end, x[...]
  *      body = x[0..start) + reps copies of x[start..end) + x[end..), behind a correct
  *      header (start and end are clamped to x; bodies over 4 MiB + 16 bytes are skipped).
@@ -37,17 +37,21 @@
 
 /* Wire values from docs/helper-protocol.md, spelled out here so that the checks follow the
  * document and not plan.h (which may lag behind or run ahead of it). */
-enum { W_NS_PID = 1, W_NS_MOUNT = 2, W_NS_UTS = 4, W_NS_USER = 32, W_NS_ALL = 127 };
+enum { W_NS_PID = 1, W_NS_MOUNT = 2, W_NS_UTS = 4, W_NS_USER = 32, W_NS_TIME = 128,
+       W_NS_ALL = 255 };
 enum { W_ROOT_BIND = 1, W_ROOT_TMPFS, W_BIND, W_TMPFS, W_PROC, W_DIR, W_SYMLINK, W_FILE,
-       W_MASK, W_READONLY_PATH };
+       W_MASK, W_READONLY_PATH, W_VIEW_SNAPSHOT, W_VIEW_LIVE };
 enum { W_RO = 1, W_NOSUID = 2, W_NODEV = 4, W_NOEXEC = 8, W_RECURSIVE = 16, W_CREATE = 32 };
 #define W_MAX_PATH 4095u
 #define W_MAX_STRING 131071u
 #define W_MAX_ARGENV_TOTAL (2u << 20)
 #define W_MAX_FILE 65536u
+#define W_MAX_VIEW_CONTENT (1u << 20)
 #define W_MAX_HOSTNAME 64u
 #define W_MAX_CPUS_MILLI 1048576u
 #define W_MAX_RESOURCES 16u
+#define W_MAX_VIEW_NAME 32u
+#define W_MAX_TIME_ORIGIN 0x7FFFFFFFFFFFFFFFull
 
 #define ERRLEN 256
 #define MAX_SPANS (PLAN_MAX_ARGS + PLAN_MAX_ENVS + 2 * PLAN_MAX_MOUNTS + PLAN_MAX_CGROUPS + 3)
@@ -126,6 +130,17 @@ static int path_ok(const char *s, size_t len)
     }
 }
 
+/* A live view's file name: 1..32 bytes of [a-z0-9_]; it is joined to "/live/". */
+static int view_name_ok(const char *s, size_t len)
+{
+    if (len < 1 || len > W_MAX_VIEW_NAME)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+            return 0;
+    return 1;
+}
+
 static int span_cmp(const void *a, const void *b)
 {
     uintptr_t x = (uintptr_t)((const struct span *)a)->s;
@@ -145,6 +160,8 @@ static unsigned mount_flags_allowed(unsigned op)
     case W_DIR:
     case W_SYMLINK:
     case W_FILE: return W_CREATE;
+    case W_VIEW_SNAPSHOT:
+    case W_VIEW_LIVE: return mnt | W_CREATE;
     default: return 0; /* MASK, READONLY_PATH */
     }
 }
@@ -152,7 +169,7 @@ static unsigned mount_flags_allowed(unsigned op)
 static void check_mount(const struct plan_mount *m, unsigned i, uint32_t ns)
 {
     unsigned op = m->op;
-    CHECK(op >= W_ROOT_BIND && op <= W_READONLY_PATH, "MOUNT %u: op %u", i, op);
+    CHECK(op >= W_ROOT_BIND && op <= W_VIEW_LIVE, "MOUNT %u: op %u", i, op);
     int is_root = op == W_ROOT_BIND || op == W_ROOT_TMPFS;
     CHECK(is_root == (i == 0), "MOUNT %u: op %u; the first MOUNT, and only it, must be a ROOT op",
           i, op);
@@ -174,6 +191,10 @@ static void check_mount(const struct plan_mount *m, unsigned i, uint32_t ns)
         CHECK(slen >= 1 && slen <= W_MAX_PATH, "MOUNT %u: symlink source of %zu bytes", i, slen);
     else if (op == W_FILE)
         CHECK(slen <= W_MAX_FILE, "MOUNT %u: file content of %zu bytes", i, slen);
+    else if (op == W_VIEW_SNAPSHOT)
+        CHECK(slen <= W_MAX_VIEW_CONTENT, "MOUNT %u: view content of %zu bytes", i, slen);
+    else if (op == W_VIEW_LIVE)
+        CHECK(view_name_ok(m->source, slen), "MOUNT %u: live view name is not 1..32 of [a-z0-9_]", i);
     else
         CHECK(slen == 0, "MOUNT %u: source on op %u", i, op);
 
@@ -296,6 +317,20 @@ static void check_plan(void)
     CHECK((pl->security_flags & ~1u) == 0, "SECURITY flags 0x%x", pl->security_flags);
     CHECK(pl->kept_caps >> 41 == 0, "kept capabilities above CAP_LAST_CAP (40): 0x%llx",
           (unsigned long long)pl->kept_caps);
+#endif
+#ifdef PLAN_MAX_VIEW_NAME /* the /proc view records, when the decoder has them */
+    CHECK(pl->has_time_origin == 0 || pl->has_time_origin == 1, "has_time_origin %d",
+          pl->has_time_origin);
+    CHECK(pl->has_time_origin == !!(ns & W_NS_TIME), "TIME_ORIGIN %s the TIME namespace",
+          pl->has_time_origin ? "without" : "missing with");
+    CHECK(pl->has_time_origin || pl->time_origin_ns == 0, "a time origin without its record");
+    CHECK(pl->time_origin_ns <= W_MAX_TIME_ORIGIN, "TIME_ORIGIN %llu above 2^63-1",
+          (unsigned long long)pl->time_origin_ns);
+    unsigned live = 0;
+    for (unsigned i = 0; i < pl->n_mounts; i++)
+        live += pl->mounts[i].op == W_VIEW_LIVE;
+    CHECK(pl->n_live_views == live, "n_live_views %u, but %u VIEW_LIVE mounts", pl->n_live_views,
+          live);
 #endif
 #ifdef PLAN_MAX_BPF /* SECCOMP, when the decoder has it */
     CHECK(pl->n_bpf <= 4096 && pl->n_bpf <= PLAN_MAX_BPF, "%u BPF instructions (doc: 1..4096)",

@@ -26,12 +26,13 @@ MAX_BODY = 4 << 20
 
 # tags
 NAMESPACES, UID_MAP, GID_MAP, IDENTITY, HOSTNAME, MOUNT, WORKDIR, ARG, ENV, WALL_TIME_LIMIT, \
-    CGROUP, CPU_LIMIT, RLIMIT, SECURITY, SECCOMP = range(1, 16)
+    CGROUP, CPU_LIMIT, RLIMIT, SECURITY, SECCOMP, TIME_ORIGIN = range(1, 17)
 # namespaces
-PID, MNT, UTS, IPC, NET, USER, CGNS = 1, 2, 4, 8, 16, 32, 64
-ALL_NS = 127
+PID, MNT, UTS, IPC, NET, USER, CGNS, TIMENS = 1, 2, 4, 8, 16, 32, 64, 128
+ALL_NS = 255
 # mount ops and flags
-ROOT_BIND, ROOT_TMPFS, BIND, TMPFS, PROC, DIR, SYMLINK, FILE, MASK, READONLY_PATH = range(1, 11)
+ROOT_BIND, ROOT_TMPFS, BIND, TMPFS, PROC, DIR, SYMLINK, FILE, MASK, READONLY_PATH, \
+    VIEW_SNAPSHOT, VIEW_LIVE = range(1, 13)
 RO, NOSUID, NODEV, NOEXEC, RECURSIVE, CREATE = 1, 2, 4, 8, 16, 32
 # SECURITY / SECCOMP flags
 NO_NEW_PRIVS, NOTIFY = 1, 1
@@ -132,6 +133,10 @@ def seccomp(flags, program):
     return Rec(SECCOMP, struct.pack('<I', flags) + program)
 
 
+def time_origin(ns):
+    return Rec(TIME_ORIGIN, struct.pack('<Q', ns))
+
+
 # A classic BPF filter like the JVM side writes: check the arch, kill (or notify) on
 # ptrace and kexec_load, allow the rest.
 LD_ARCH = (0x20, 0, 0, 4)          # ld [4]
@@ -181,6 +186,8 @@ def seeds():
         mount(FILE, '/etc/passwd', 'root:x:0:0::/:/bin/sh\n', flags=CREATE, mode=0o644),
         mount(MASK, '/proc/kcore'),
         mount(READONLY_PATH, '/proc/sys'),
+        mount(VIEW_SNAPSHOT, '/proc/meminfo', 'MemTotal:       65536 kB\n'),
+        mount(VIEW_LIVE, '/proc/stat', 'stat', flags=RO | NOSUID | NODEV | NOEXEC),
         workdir('/home/user'),
         arg('/bin/sh'), arg('-c'), arg('echo "$HOME" >&2'), arg(''),
         env('HOME=/home/user'), env('PATH=/usr/bin:/bin'), env('EMPTY='),
@@ -189,6 +196,7 @@ def seeds():
         cpu_limit(2_000_000, 1500, 2, '/sys/fs/cgroup/sandbox4j/run-1/cpu.stat'),
         rlimit(7, 256, 1024), rlimit(4, 0, 0), rlimit(3, 8 << 20, UNLIMITED),
         seccomp(0, FILTER),
+        time_origin(5_250_000_000),
         security(NO_NEW_PRIVS, 1 << CAP_NET_BIND_SERVICE)])
     ok('root-bind', [
         ns(MNT | USER | PID),
@@ -237,6 +245,24 @@ def seeds():
         mount(DIR, '/' + 'd' * 4094, mode=0o755),
         arg('/bin/true'),
         workdir('/w')])
+    ok('proc-view', [
+        ns(PID | MNT | USER | CGNS | TIMENS),
+        mount(ROOT_TMPFS, '/', flags=RO, mode=0o755, size=1 << 20),
+        mount(PROC, '/proc', flags=NOSUID | NODEV | NOEXEC | CREATE),
+        mount(VIEW_SNAPSHOT, '/proc/meminfo', 'MemTotal:       65536 kB\nMemFree:        65536 kB\n'),
+        mount(VIEW_SNAPSHOT, '/proc/swaps', ''),
+        mount(TMPFS, '/sys', flags=RO | NOSUID | NODEV | NOEXEC | CREATE, mode=0o555, size=65536),
+        mount(VIEW_SNAPSHOT, '/sys/devices/system/cpu/online', '0-1\n', flags=CREATE),
+        mount(VIEW_LIVE, '/proc/cpuinfo', 'cpuinfo'),
+        mount(VIEW_LIVE, '/proc/uptime', 'uptime', flags=RO | NOSUID | NODEV | NOEXEC),
+        mount(VIEW_LIVE, '/sys/devices/system/cpu/present', 'a' * 31 + '_', flags=CREATE),
+        mount(BIND, '/sys/fs/cgroup/memory', '/sys/fs/cgroup/memory/sandbox4j/run-7',
+              flags=RO | NOSUID | NODEV | NOEXEC | CREATE),
+        mount(SYMLINK, '/sys/fs/cgroup/cpu', 'cpu,cpuacct'),
+        cgroup(1, '/sys/fs/cgroup/memory/sandbox4j/run-7'),
+        arg('/bin/cat'), arg('/proc/uptime'),
+        time_origin(0x7FFFFFFFFFFFFFFF)])
+    ok('time-origin-zero', [ns(TIMENS), time_origin(0), arg('/bin/true')])
     ok('seccomp-notify', MIN + [seccomp(NOTIFY, NOTIFY_FILTER), security(NO_NEW_PRIVS, 0)])
     ok('seccomp-one-insn', MIN + [seccomp(0, bpf(RET_ALLOW)), security(0, 1 << CAP_LAST_CAP)])
 
@@ -246,7 +272,7 @@ def seeds():
     out['bad-header-body-too-big'] = header(MAX_BODY + 1) + body
     out['bad-header-length-long'] = header(len(body)) + body + b'\0'
     # ---- near misses: record framing ----
-    bad('record-tag-16', MIN + [Rec(16, b'\0' * 4)])
+    bad('record-tag-17', MIN + [Rec(17, b'\0' * 8)])
     out['bad-record-overrun'] = plan(MIN + [Rec(ENV, b'A=1', length=4)])
     out['bad-record-truncated'] = plan(MIN + [security(), b'\x08\x00\x00'])
     # ---- near misses: the records ----
@@ -279,6 +305,25 @@ def seeds():
     bad('cgroups-17', MIN + [cgroup(1, '/c/%d' % i) for i in range(17)])
     bad('cpu-no-cgroup', MIN + [cpu_limit(1000, 1000, 2, '/x/cpu.stat')])
     bad('rlimit-duplicate', MIN + [rlimit(7, 1, 1), rlimit(7, 2, 2)])
+    bad('namespaces-bit-256', [ns(256), arg('x')])
+    bad('time-no-origin', [ns(TIMENS | PID), arg('x')])
+    bad('time-origin-no-ns', MIN + [time_origin(1)])
+    bad('time-origin-twice', [ns(TIMENS), time_origin(1), time_origin(1), arg('x')])
+    bad('time-origin-short', [ns(TIMENS), Rec(TIME_ORIGIN, b'\0' * 7), arg('x')])
+    bad('time-origin-2p63', [ns(TIMENS), time_origin(1 << 63), arg('x')])
+    view_ns = ns(MNT | PID)
+    bad('view-live-name-upper', [view_ns, root, mount(VIEW_LIVE, '/proc/meminfo', 'MemInfo'), arg('x')])
+    bad('view-live-name-dotdot', [view_ns, root, mount(VIEW_LIVE, '/proc/meminfo', '../x'), arg('x')])
+    bad('view-live-name-empty', [view_ns, root, mount(VIEW_LIVE, '/proc/meminfo'), arg('x')])
+    bad('view-live-name-33', [view_ns, root, mount(VIEW_LIVE, '/proc/meminfo', 'a' * 33), arg('x')])
+    bad('view-snapshot-nul', [view_ns, root, mount(VIEW_SNAPSHOT, '/proc/meminfo', 'a\0b'), arg('x')])
+    bad('view-recursive', [view_ns, root, mount(VIEW_SNAPSHOT, '/proc/meminfo', 'x', flags=RECURSIVE),
+                           arg('x')])
+    bad('view-mode', [view_ns, root, mount(VIEW_LIVE, '/proc/meminfo', 'meminfo', mode=0o444), arg('x')])
+    bad('view-size', [view_ns, root, mount(VIEW_SNAPSHOT, '/proc/meminfo', 'x', size=4096), arg('x')])
+    bad('view-root-target', [view_ns, root, mount(VIEW_LIVE, '/', 'meminfo'), arg('x')])
+    bad('view-no-mount-ns', [ns(PID), root, mount(VIEW_LIVE, '/proc/meminfo', 'meminfo'), arg('x')])
+    bad('view-op-13', [view_ns, root, mount(13, '/proc/meminfo'), arg('x')])
     out['bad-security-missing'] = plan(MIN)
     out['bad-security-missing-with-seccomp'] = plan(MIN + [seccomp(0, FILTER)])
     out['bad-security-twice'] = plan(MIN + [security(), security()])
@@ -310,6 +355,11 @@ def seeds():
              b'x' * 4096, 16)
     rep('bad-file-65537', [ns(MNT), root, mount(FILE, '/f', 'x' * 65537, mode=0o644), arg('x')],
         b'x' * 4096, 16)
+    # a VIEW_SNAPSHOT has a bound of its own, 1 MiB (/proc/cpuinfo of a large host)
+    rep('ok-view-1mib', [ns(MNT), root, mount(VIEW_SNAPSHOT, '/f', 'x' * (1 << 20)), arg('x')],
+        b'x' * 4096, 256)
+    rep('bad-view-1mib-plus-1', [ns(MNT), root, mount(VIEW_SNAPSHOT, '/f', 'x' * ((1 << 20) + 1)), arg('x')],
+        b'x' * 4096, 256)
     ret = bpf(RET_ALLOW)
     rep('ok-seccomp-4096', MIN + [seccomp(0, ret * 4096)], ret, 4096)
     rep('bad-seccomp-4097', MIN + [seccomp(0, ret * 4097)], ret, 4097)

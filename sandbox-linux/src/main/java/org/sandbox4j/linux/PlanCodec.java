@@ -6,10 +6,15 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.sandbox4j.IdMapping;
 import org.sandbox4j.LaunchPlan;
 import org.sandbox4j.MountStep;
@@ -43,8 +48,19 @@ final class PlanCodec {
   static final int TAG_RLIMIT = 13;
   static final int TAG_SECURITY = 14;
   static final int TAG_SECCOMP = 15;
+  static final int TAG_TIME_ORIGIN = 16;
   static final int SECURITY_NO_NEW_PRIVS = 1;
   static final int SECCOMP_NOTIFY = 1;
+  /** The helper's bound on MOUNT records. */
+  static final int MAX_MOUNTS = 256;
+  /** The helper's bound on a FILE content, in bytes. */
+  static final int MAX_FILE_CONTENT = 65536;
+  /** The helper's bound on a VIEW_SNAPSHOT content, in bytes: /proc/cpuinfo of a host with hundreds of CPUs. */
+  static final int MAX_VIEW_CONTENT = 1 << 20;
+  /** A VIEW_LIVE source: the name of a file the live view serves. */
+  private static final Pattern VIEW_NAME = Pattern.compile("[a-z0-9_]{1,32}");
+  /** The tmpfs a cgroup v1 view is made of holds mount points and links only. */
+  static final long CGROUP_VIEW_TMPFS_BYTES = 64 * 1024;
 
   /**
    * Kill rules compile to user notifications when the kernel can hand the listener to the
@@ -59,17 +75,49 @@ final class PlanCodec {
   static final class CgroupBinding {
     final int version;
     final List<String> directories;
+    /**
+     * Parallel to {@link #directories}: the hierarchy's directory name under the host's cgroup
+     * mount root (v1: {@code memory}, {@code cpu,cpuacct}, ...; v2: one entry {@code ""}), the
+     * names a {@link MountStep.Op#CGROUP_VIEW} shows them under. Empty: no view can be made.
+     */
+    final List<String> names;
     final String cpuUsageFile;
     final int cpuUsageFormat;
     /** How many CPUs the program can use at once, in thousandths: the CPU limit's check schedule. */
     final int cpusMilli;
 
+    /** A binding without hierarchy names: a {@link MountStep.Op#CGROUP_VIEW} step is then dropped. */
     CgroupBinding(int version, List<String> directories, String cpuUsageFile, int cpuUsageFormat, int cpusMilli) {
+      this(version, directories, cpuUsageFile, cpuUsageFormat, cpusMilli, List.of());
+    }
+
+    /**
+     * @param names empty, or one per directory: the hierarchy's name (v1), {@code ""} (v2)
+     * @throws IllegalArgumentException when the names do not fit the directories
+     */
+    CgroupBinding(int version, List<String> directories, String cpuUsageFile, int cpuUsageFormat, int cpusMilli,
+        List<String> names) {
       this.version = version;
       this.directories = List.copyOf(directories);
       this.cpuUsageFile = cpuUsageFile;
       this.cpuUsageFormat = cpuUsageFormat;
       this.cpusMilli = cpusMilli;
+      this.names = List.copyOf(names);
+      if (!this.names.isEmpty()) {
+        if (this.names.size() != this.directories.size()) {
+          throw new IllegalArgumentException("cgroup binding: " + this.names.size() + " hierarchy names for "
+              + this.directories.size() + " directories");
+        }
+        for (String name : this.names) {
+          boolean valid = version == 2 ? name.isEmpty()
+              : !name.isEmpty() && !name.contains("/") && !name.equals(".") && !name.equals("..")
+                  && name.indexOf('\0') < 0 && !name.startsWith(",") && !name.endsWith(",") && !name.contains(",,");
+          if (!valid) {
+            throw new IllegalArgumentException("cgroup binding: bad hierarchy name '" + name + "' for version "
+                + version);
+          }
+        }
+      }
     }
   }
 
@@ -83,9 +131,12 @@ final class PlanCodec {
     final long keptCapabilities;
     final int seccompFlags;
     final byte[] seccompProgram;
+    /** TIME_ORIGIN: the host's boot-time clock at the run's start, in nanoseconds; empty without. */
+    final OptionalLong timeOriginNanos;
 
     Decoded(LaunchPlan plan, Map<Integer, long[]> rlimits, CgroupBinding cgroup, long cpuLimitMicros,
-        int securityFlags, long keptCapabilities, int seccompFlags, byte[] seccompProgram) {
+        int securityFlags, long keptCapabilities, int seccompFlags, byte[] seccompProgram,
+        OptionalLong timeOriginNanos) {
       this.plan = plan;
       this.rlimits = rlimits;
       this.cgroup = cgroup;
@@ -94,17 +145,18 @@ final class PlanCodec {
       this.keptCapabilities = keptCapabilities;
       this.seccompFlags = seccompFlags;
       this.seccompProgram = seccompProgram;
+      this.timeOriginNanos = timeOriginNanos;
     }
   }
 
   private static final Map<Namespace, Integer> NAMESPACE_BITS = Map.of(
       Namespace.PID, 1, Namespace.MOUNT, 2, Namespace.UTS, 4, Namespace.IPC, 8,
-      Namespace.NETWORK, 16, Namespace.USER, 32, Namespace.CGROUP, 64);
+      Namespace.NETWORK, 16, Namespace.USER, 32, Namespace.CGROUP, 64, Namespace.TIME, 128);
 
   private static final MountStep.Op[] OPS = {
     null, MountStep.Op.ROOT_BIND, MountStep.Op.ROOT_TMPFS, MountStep.Op.BIND, MountStep.Op.TMPFS,
     MountStep.Op.PROC, MountStep.Op.DIR, MountStep.Op.SYMLINK, MountStep.Op.FILE, MountStep.Op.MASK,
-    MountStep.Op.READONLY_PATH
+    MountStep.Op.READONLY_PATH, MountStep.Op.VIEW_SNAPSHOT, MountStep.Op.VIEW_LIVE
   };
 
   private static final MountStep.Flag[] FLAGS = {
@@ -118,8 +170,34 @@ final class PlanCodec {
     return encode(plan, null);
   }
 
-  /** The plan with the run's cgroup ({@code null}: none) for the helper. */
+  /**
+   * The plan with the run's cgroup ({@code null}: none) for the helper.
+   *
+   * @throws IllegalArgumentException also for a plan with {@link Namespace#TIME}, which needs
+   *     the run's time origin: {@link #encode(LaunchPlan, CgroupBinding, long)}
+   */
   static byte[] encode(LaunchPlan plan, CgroupBinding cgroup) {
+    if (plan.namespaces().contains(Namespace.TIME)) {
+      throw new IllegalArgumentException("the time namespace needs the run's time origin (the host's boot-time"
+          + " clock when the run started): encode it with encode(plan, cgroup, timeOriginNanos)");
+    }
+    return encode(plan, cgroup, -1);
+  }
+
+  /**
+   * The plan with the run's cgroup ({@code null}: none) and, for a plan with
+   * {@link Namespace#TIME}, the run's time origin: the host's {@code CLOCK_BOOTTIME} in
+   * nanoseconds when the run started (ignored without the time namespace). A
+   * {@link MountStep.Op#CGROUP_VIEW} step becomes the binds of the run's cgroup it stands for
+   * (dropped without a cgroup or without its hierarchy names).
+   *
+   * @throws IllegalArgumentException for a plan the helper would refuse
+   */
+  static byte[] encode(LaunchPlan plan, CgroupBinding cgroup, long timeOriginNanos) {
+    boolean time = plan.namespaces().contains(Namespace.TIME);
+    if (time && timeOriginNanos < 0) {
+      throw new IllegalArgumentException("the time namespace needs the run's time origin, not " + timeOriginNanos);
+    }
     Body body = new Body();
     int bits = 0;
     for (Namespace ns : plan.namespaces()) {
@@ -136,7 +214,12 @@ final class PlanCodec {
       body.record(TAG_IDENTITY, le(8).putInt((int) plan.runAsUid().getAsLong()).putInt((int) plan.runAsGid().getAsLong()));
     }
     plan.hostname().ifPresent(h -> body.record(TAG_HOSTNAME, h.getBytes(UTF_8)));
-    for (MountStep step : plan.mountSteps()) {
+    List<MountStep> steps = expandCgroupViews(plan.mountSteps(), cgroup);
+    if (steps.size() > MAX_MOUNTS) {
+      throw new IllegalArgumentException("the launch plan has " + steps.size() + " mount steps, the helper takes at most "
+          + MAX_MOUNTS);
+    }
+    for (MountStep step : steps) {
       body.record(TAG_MOUNT, mount(step));
     }
     body.record(TAG_WORKDIR, plan.workingDirectory().getBytes(UTF_8));
@@ -178,6 +261,9 @@ final class PlanCodec {
     } else if (plan.limits().cpuTime().isPresent()) {
       throw new IllegalArgumentException("a CPU-time limit needs the run's cgroup");
     }
+    if (time) {
+      body.record(TAG_TIME_ORIGIN, le(8).putLong(timeOriginNanos));
+    }
     byte[] bodyBytes = body.bytes.toByteArray();
     if (bodyBytes.length > MAX_BODY) {
       throw new IllegalArgumentException("the launch plan is " + bodyBytes.length + " bytes, the helper takes at most " + MAX_BODY);
@@ -192,10 +278,84 @@ final class PlanCodec {
     return le(12).putInt((int) m.inside()).putInt((int) m.outside()).putInt((int) m.count());
   }
 
+  /**
+   * The steps with each {@link MountStep.Op#CGROUP_VIEW} replaced by what shows the run's
+   * cgroup read-only at its target T. v2: a bind of the run cgroup on T. v1: a small tmpfs
+   * on T with a bind of each hierarchy's run cgroup on T/name ({@code T/memory},
+   * {@code T/cpu,cpuacct}, ...) and, as on the host, a link per component of a joined name
+   * ({@code T/cpu -> cpu,cpuacct}). Without a cgroup or its hierarchy names the step is
+   * dropped: there is nothing of the run's own to show.
+   */
+  static List<MountStep> expandCgroupViews(List<MountStep> steps, CgroupBinding cgroup) {
+    if (steps.stream().noneMatch(s -> s.op() == MountStep.Op.CGROUP_VIEW)) {
+      return steps;
+    }
+    List<MountStep> out = new ArrayList<>();
+    Set<MountStep.Flag> bindFlags = EnumSet.of(MountStep.Flag.READ_ONLY, MountStep.Flag.NOSUID,
+        MountStep.Flag.NODEV, MountStep.Flag.NOEXEC);
+    for (MountStep step : steps) {
+      if (step.op() != MountStep.Op.CGROUP_VIEW) {
+        out.add(step);
+        continue;
+      }
+      if (cgroup == null || cgroup.names.isEmpty()) {
+        continue;
+      }
+      String t = step.target();
+      Set<MountStep.Flag> own = EnumSet.copyOf(bindFlags);
+      if (step.flags().contains(MountStep.Flag.CREATE_TARGET)) {
+        own.add(MountStep.Flag.CREATE_TARGET);
+      }
+      if (cgroup.version == 2) {
+        out.add(MountStep.of(MountStep.Op.BIND, cgroup.directories.get(0), t, own, 0, 0));
+        continue;
+      }
+      // Read-only in the helper's final pass, after the mount points below were made in it.
+      out.add(MountStep.of(MountStep.Op.TMPFS, "", t, own, 0555, CGROUP_VIEW_TMPFS_BYTES));
+      Set<MountStep.Flag> inside = EnumSet.copyOf(bindFlags);
+      inside.add(MountStep.Flag.CREATE_TARGET);
+      Set<String> names = new HashSet<>(cgroup.names);
+      Set<String> links = new LinkedHashSet<>();
+      for (int i = 0; i < cgroup.directories.size(); i++) {
+        String name = cgroup.names.get(i);
+        out.add(MountStep.of(MountStep.Op.BIND, cgroup.directories.get(i), t + "/" + name, inside, 0, 0));
+      }
+      for (String name : cgroup.names) {
+        if (!name.contains(",")) {
+          continue;
+        }
+        for (String component : name.split(",")) {
+          if (!names.contains(component) && links.add(component)) {
+            out.add(MountStep.of(MountStep.Op.SYMLINK, name, t + "/" + component, EnumSet.noneOf(MountStep.Flag.class),
+                0, 0));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
   private static ByteBuffer mount(MountStep step) {
     byte[] source = step.source().getBytes(UTF_8);
     byte[] target = step.target().getBytes(UTF_8);
     int op = java.util.Arrays.asList(OPS).indexOf(step.op()); // wire codes are the documented ones
+    if (op < 0) {
+      throw new IllegalArgumentException("mount step " + step + " has no wire form");
+    }
+    boolean view = step.op() == MountStep.Op.VIEW_SNAPSHOT || step.op() == MountStep.Op.VIEW_LIVE;
+    if (view && (step.mode() != 0 || step.sizeBytes() != 0)) {
+      throw new IllegalArgumentException("view " + step.target() + ": mode and size must be 0 (a view file is always"
+          + " 0444), not mode 0" + Integer.toOctalString(step.mode()) + " size " + step.sizeBytes());
+    }
+    if (step.op() == MountStep.Op.VIEW_SNAPSHOT
+        && (source.length > MAX_VIEW_CONTENT || step.source().indexOf('\0') >= 0)) {
+      throw new IllegalArgumentException("view " + step.target() + ": the content must be at most " + MAX_VIEW_CONTENT
+          + " bytes without a NUL byte, not " + source.length + " bytes");
+    }
+    if (step.op() == MountStep.Op.VIEW_LIVE && !VIEW_NAME.matcher(step.source()).matches()) {
+      throw new IllegalArgumentException("view " + step.target() + ": '" + step.source()
+          + "' is not a live view file name (1..32 of a-z, 0-9, _)");
+    }
     int flags = 0;
     for (int i = 0; i < FLAGS.length; i++) {
       if (step.flags().contains(FLAGS[i])) {
@@ -252,6 +412,7 @@ final class PlanCodec {
     long keptCapabilities = 0;
     int seccompFlags = 0;
     byte[] seccompProgram = null;
+    OptionalLong timeOrigin = OptionalLong.empty();
     while (in.hasRemaining()) {
       require(in.remaining() >= 8, "truncated record header");
       int tag = in.getShort() & 0xFFFF;
@@ -321,14 +482,22 @@ final class PlanCodec {
           usageFormat = payload.getInt();
           usageFile = string(payload);
           break;
+        case TAG_TIME_ORIGIN:
+          require(length == 8 && timeOrigin.isEmpty(), "TIME_ORIGIN must be one record of 8 bytes");
+          timeOrigin = OptionalLong.of(payload.getLong());
+          require(timeOrigin.getAsLong() >= 0, "TIME_ORIGIN above 2^63-1");
+          break;
         default:
           throw new IllegalArgumentException("unknown tag " + tag);
       }
     }
     CgroupBinding cgroup = cgroupDirectories.isEmpty() ? null
         : new CgroupBinding(cgroupVersion, cgroupDirectories, usageFile, usageFormat, cpusMilli);
-    return new Decoded(plan.command(command).build(), rlimits, cgroup, cpuLimit, securityFlags, keptCapabilities,
-        seccompFlags, seccompProgram);
+    LaunchPlan decoded = plan.command(command).build();
+    require(decoded.namespaces().contains(Namespace.TIME) == timeOrigin.isPresent(),
+        "TIME_ORIGIN goes with the time namespace, and only with it");
+    return new Decoded(decoded, rlimits, cgroup, cpuLimit, securityFlags, keptCapabilities, seccompFlags,
+        seccompProgram, timeOrigin);
   }
 
   private static IdMapping readMapping(ByteBuffer payload) {
@@ -341,9 +510,14 @@ final class PlanCodec {
     int bits = payload.getShort() & 0xFFFF;
     int mode = payload.getInt();
     long size = payload.getLong();
-    String source = string(payload, payload.getInt());
+    int sourceLength = payload.getInt();
+    String source = string(payload, sourceLength);
     String target = string(payload, payload.getInt());
     require(op >= 1 && op < OPS.length, "unknown mount op " + op);
+    require(OPS[op] != MountStep.Op.VIEW_SNAPSHOT || sourceLength <= MAX_VIEW_CONTENT,
+        "VIEW_SNAPSHOT content longer than " + MAX_VIEW_CONTENT + " bytes");
+    require(OPS[op] != MountStep.Op.VIEW_LIVE || VIEW_NAME.matcher(source).matches(),
+        "VIEW_LIVE source is not a view file name");
     Set<MountStep.Flag> flags = EnumSet.noneOf(MountStep.Flag.class);
     for (int i = 0; i < FLAGS.length; i++) {
       if ((bits & (1 << i)) != 0) {
