@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 import org.sandbox4j.IoThrottle;
@@ -215,6 +216,65 @@ final class CgroupV1Driver extends CgroupDriver {
     new Run(dirs).destroyQuietly();
   }
 
+  /**
+   * User and system CPU time, precise in sum. {@code cpuacct.usage} is the scheduler's
+   * exact runtime, but {@code usage_user} and {@code usage_sys} are sampled at each tick
+   * (4 ms steps at HZ=250); the exact total is split in their ratio, as the kernel's
+   * cputime_adjust does for cgroup v2's {@code cpu.stat}.
+   */
+  private static long[] preciseCpuNanos(Path cpuacct) throws IOException {
+    long total = CgroupFiles.readLong(cpuacct.resolve("cpuacct.usage")).orElse(0);
+    long user = CgroupFiles.readLong(cpuacct.resolve("cpuacct.usage_user")).orElse(0);
+    long system = CgroupFiles.readLong(cpuacct.resolve("cpuacct.usage_sys")).orElse(0);
+    long userPart = user + system == 0 ? total : (long) ((double) total * user / (user + system));
+    return new long[] {userPart, total - userPart};
+  }
+
+  /**
+   * A v1 run's view readings, without its tasks: memory from the memory hierarchy
+   * ({@code usage_in_bytes}, the hierarchical {@code total_*} keys and limits of
+   * {@code memory.stat}, whose {@code total_swap} is the swap in use), CPU time from cpuacct
+   * (per CPU from {@code usage_percpu}).
+   */
+  static ProcViewReadings readViewReadings(Path memory, Path cpuacct) throws IOException {
+    Map<String, Long> stat = CgroupFiles.readFlatKeyed(memory.resolve("memory.stat"));
+    OptionalLong memoryLimit = ProcViewReadings.limit(stat.getOrDefault("hierarchical_memory_limit",
+        CgroupFiles.readLong(memory.resolve("memory.limit_in_bytes")).orElse(Long.MAX_VALUE)));
+    OptionalLong memswLimit = ProcViewReadings.limit(stat.getOrDefault("hierarchical_memsw_limit", Long.MAX_VALUE));
+    long[] cpu = preciseCpuNanos(cpuacct);
+    ProcViewReadings.Builder readings = ProcViewReadings.builder()
+        .memoryUsageBytes(CgroupFiles.readLong(memory.resolve("memory.usage_in_bytes")).orElse(0))
+        .memoryLimitBytes(memoryLimit)
+        .memoryStat(ProcViewReadings.memoryStat(1, stat))
+        .swapUsageBytes(Math.max(0, stat.getOrDefault("total_swap", stat.getOrDefault("swap", 0L))))
+        .swapLimitBytes(swapLimit(memoryLimit, memswLimit))
+        .cpuNanos(cpu[0], cpu[1]);
+    try {
+      String[] perCpu = CgroupFiles.read(cpuacct.resolve("cpuacct.usage_percpu")).split("\\s+");
+      for (int i = 0; i < perCpu.length; i++) {
+        if (!perCpu[i].isEmpty()) {
+          readings.cpuUsageNanos(i, Long.parseLong(perCpu[i]));
+        }
+      }
+    } catch (NoSuchFileException | NumberFormatException noPerCpuAccount) {
+      // the even spread stands
+    }
+    return readings.build();
+  }
+
+  /**
+   * The swap a memsw limit leaves: memsw bounds memory and swap together, so what it allows
+   * beyond the memory limit is swap. Without a memory limit in force nothing of it is swap
+   * in particular (memory may take it all): no swap limit then, only the memsw bound on
+   * both, which the view does not show.
+   */
+  static OptionalLong swapLimit(OptionalLong memoryLimit, OptionalLong memswLimit) {
+    if (memswLimit.isEmpty() || memoryLimit.isEmpty()) {
+      return OptionalLong.empty();
+    }
+    return OptionalLong.of(Math.max(0, memswLimit.getAsLong() - memoryLimit.getAsLong()));
+  }
+
   /** One run's directories, keyed by the mount point of their hierarchy. */
   private final class Run implements RunCgroup {
     private final Map<String, Path> dirs;
@@ -246,6 +306,17 @@ final class CgroupV1Driver extends CgroupDriver {
       return List.copyOf(dirs.values());
     }
 
+    /** The mount point's last component: "memory", or "cpu,cpuacct" where controllers share one. */
+    @Override
+    public List<String> hierarchyNames() {
+      List<String> names = new ArrayList<>();
+      for (String mountPoint : dirs.keySet()) {
+        Path name = Path.of(mountPoint).getFileName();
+        names.add(name == null ? "" : name.toString());
+      }
+      return List.copyOf(names);
+    }
+
     @Override
     public Path cpuUsageFile() {
       return dir("cpuacct").resolve("cpuacct.usage");
@@ -260,10 +331,10 @@ final class CgroupV1Driver extends CgroupDriver {
     public ResourceUsage usage() throws IOException {
       Path memory = dir("memory");
       Path cpuacct = dir("cpuacct");
-      long[] cpu = preciseCpuMicros(cpuacct);
+      long[] cpu = preciseCpuNanos(cpuacct);
       ResourceUsage.Builder usage = ResourceUsage.builder()
-          .cpuUserMicros(cpu[0])
-          .cpuSystemMicros(cpu[1])
+          .cpuUserMicros(cpu[0] / 1000)
+          .cpuSystemMicros(cpu[1] / 1000)
           .memoryBytes(CgroupFiles.readLong(memory.resolve("memory.usage_in_bytes")).orElse(0))
           .peakMemoryBytes(CgroupFiles.readLong(memory.resolve("memory.max_usage_in_bytes")).orElse(0))
           .oomKills(CgroupFiles.readKey(memory.resolve("memory.oom_control"), "oom_kill"));
@@ -281,18 +352,14 @@ final class CgroupV1Driver extends CgroupDriver {
       return usage.build();
     }
 
-    /**
-     * User and system CPU time, precise in sum. {@code cpuacct.usage} is the scheduler's
-     * exact runtime, but {@code usage_user} and {@code usage_sys} are sampled at each tick
-     * (4 ms steps at HZ=250); the exact total is split in their ratio, as the kernel's
-     * cputime_adjust does for cgroup v2's {@code cpu.stat}.
-     */
-    private long[] preciseCpuMicros(Path cpuacct) throws IOException {
-      long total = CgroupFiles.readLong(cpuacct.resolve("cpuacct.usage")).orElse(0);
-      long user = CgroupFiles.readLong(cpuacct.resolve("cpuacct.usage_user")).orElse(0);
-      long system = CgroupFiles.readLong(cpuacct.resolve("cpuacct.usage_sys")).orElse(0);
-      long userPart = user + system == 0 ? total : (long) ((double) total * user / (user + system));
-      return new long[] {userPart / 1000, (total - userPart) / 1000};
+    @Override
+    public ProcViewReadings viewReadings() throws IOException {
+      return readViewReadings(dir("memory"), dir("cpuacct"));
+    }
+
+    @Override
+    public ProcViewReadings.Tasks viewTasks() throws IOException {
+      return CgroupFiles.readTasks(dir("memory").resolve("tasks"), Path.of("/proc"));
     }
 
     /** Sums the "MAJ:MIN Read N" and "MAJ:MIN Write N" lines over all devices. */

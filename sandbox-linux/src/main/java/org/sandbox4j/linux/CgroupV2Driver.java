@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.sandbox4j.IoThrottle;
@@ -151,6 +152,32 @@ final class CgroupV2Driver extends CgroupDriver {
     return cpus;
   }
 
+  /**
+   * A v2 cgroup's view readings, without its tasks ({@link #readViewTasks}):
+   * {@code memory.current} and {@code memory.stat}, {@code memory.swap.current}, the lowest
+   * {@code memory.max} and {@code memory.swap.max} of it and its ancestors,
+   * {@code cpu.stat}'s microseconds. Files a controller that is not enabled would hold read
+   * as 0.
+   */
+  static ProcViewReadings readViewReadings(Path dir) throws IOException {
+    Map<String, Long> cpu = CgroupFiles.readFlatKeyed(dir.resolve("cpu.stat"));
+    long user = cpu.getOrDefault("user_usec", 0L) * 1000;
+    long system = cpu.getOrDefault("system_usec", 0L) * 1000;
+    return ProcViewReadings.builder()
+        .memoryUsageBytes(CgroupFiles.readLong(dir.resolve("memory.current")).orElse(0))
+        .memoryLimitBytes(CgroupFiles.lowestLimitUpwards(dir, "memory.max"))
+        .memoryStat(ProcViewReadings.memoryStat(2, CgroupFiles.readFlatKeyed(dir.resolve("memory.stat"))))
+        .swapUsageBytes(CgroupFiles.readLong(dir.resolve("memory.swap.current")).orElse(0))
+        .swapLimitBytes(CgroupFiles.lowestLimitUpwards(dir, "memory.swap.max"))
+        .cpuNanos(user, system)
+        .build();
+  }
+
+  /** A v2 cgroup's tasks, from {@code cgroup.threads} and each task's status in {@code procRoot}. */
+  static ProcViewReadings.Tasks readViewTasks(Path dir, Path procRoot) throws IOException {
+    return CgroupFiles.readTasks(dir.resolve("cgroup.threads"), procRoot);
+  }
+
   private static final class Run implements RunCgroup {
     private final Path dir;
 
@@ -166,6 +193,11 @@ final class CgroupV2Driver extends CgroupDriver {
     @Override
     public List<Path> directories() {
       return List.of(dir);
+    }
+
+    @Override
+    public List<String> hierarchyNames() {
+      return List.of("");
     }
 
     @Override
@@ -192,6 +224,16 @@ final class CgroupV2Driver extends CgroupDriver {
       CgroupFiles.readLong(dir.resolve("pids.peak")).ifPresent(usage::pidsPeak);
       long[] rw = ioBytes(dir.resolve("io.stat"));
       return usage.ioReadBytes(rw[0]).ioWriteBytes(rw[1]).build();
+    }
+
+    @Override
+    public ProcViewReadings viewReadings() throws IOException {
+      return readViewReadings(dir);
+    }
+
+    @Override
+    public ProcViewReadings.Tasks viewTasks() throws IOException {
+      return readViewTasks(dir, Path.of("/proc"));
     }
 
     /** Sums rbytes= and wbytes= over the devices of io.stat. */

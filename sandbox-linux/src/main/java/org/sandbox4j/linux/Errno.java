@@ -14,7 +14,7 @@ final class Errno {
       Map.entry(25, "ENOTTY"), Map.entry(26, "ETXTBSY"), Map.entry(27, "EFBIG"), Map.entry(28, "ENOSPC"),
       Map.entry(30, "EROFS"), Map.entry(31, "EMLINK"), Map.entry(32, "EPIPE"), Map.entry(36, "ENAMETOOLONG"),
       Map.entry(38, "ENOSYS"), Map.entry(39, "ENOTEMPTY"), Map.entry(40, "ELOOP"), Map.entry(95, "EOPNOTSUPP"),
-      Map.entry(122, "EDQUOT"));
+      Map.entry(88, "ENOTSOCK"), Map.entry(107, "ENOTCONN"), Map.entry(122, "EDQUOT"));
 
   private Errno() {}
 

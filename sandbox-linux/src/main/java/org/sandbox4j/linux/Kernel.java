@@ -4,6 +4,18 @@ package org.sandbox4j.linux;
 final class Kernel {
   private Kernel() {}
 
+  /**
+   * {@code CLOCK_BOOTTIME} in nanoseconds: the clock behind {@code /proc/uptime}, which,
+   * unlike {@link System#nanoTime()}, keeps counting while the machine is suspended.
+   */
+  static long bootTimeNanos() {
+    long[] timespec = new long[2];
+    if (LibC.INSTANCE.clock_gettime(LibC.CLOCK_BOOTTIME, timespec) != 0) {
+      throw new IllegalStateException("clock_gettime(CLOCK_BOOTTIME) failed: " + Errno.name(LibC.errno()));
+    }
+    return timespec[0] * 1_000_000_000L + timespec[1];
+  }
+
   /** Whether the kernel ({@code os.version}, e.g. {@code 6.18.44-fc}) is at least major.minor. */
   static boolean atLeast(int major, int minor) {
     return atLeast(System.getProperty("os.version", ""), major, minor);

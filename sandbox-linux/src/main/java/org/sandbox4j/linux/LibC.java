@@ -54,7 +54,32 @@ public interface LibC {
 
   int EINTR = 4;
   int EAGAIN = 11;
+  int ENODEV = 19;
   int EINVAL = 22;
+
+  int AF_UNIX = 1;
+  int SOCK_SEQPACKET = 5;
+  int SOCK_CLOEXEC = O_CLOEXEC;
+  int SOL_SOCKET = 1;
+  int SCM_RIGHTS = 1;
+  int MSG_CTRUNC = 0x8;
+  int MSG_TRUNC = 0x20;
+  int MSG_DONTWAIT = 0x40;
+  /** A send to a closed peer fails with EPIPE instead of raising SIGPIPE. */
+  int MSG_NOSIGNAL = 0x4000;
+  /** Received fds are close-on-exec from the first moment, as every fd of the provider. */
+  int MSG_CMSG_CLOEXEC = 0x40000000;
+
+  int EFD_CLOEXEC = O_CLOEXEC;
+  int EFD_NONBLOCK = O_NONBLOCK;
+
+  long MS_RDONLY = 1;
+  long MS_NOSUID = 2;
+  long MS_NODEV = 4;
+  long MS_NOEXEC = 8;
+  int MNT_DETACH = 2;
+
+  int CLOCK_BOOTTIME = 7;
 
   /** Loaded once; JNR binds lazily and is thread-safe. */
   LibC INSTANCE = LibraryLoader.create(LibC.class).failImmediately().load("c");
@@ -72,6 +97,9 @@ public interface LibC {
   int fcntl(int fd, int cmd, int arg);
 
   long read(int fd, @Out byte[] buf, long count);
+
+  /** Into native memory: the caller copies out only the bytes read. */
+  long read(int fd, Pointer buf, long count);
 
   long write(int fd, @In byte[] buf, long count);
 
@@ -117,4 +145,22 @@ public interface LibC {
   int epoll_ctl(int epfd, int op, int fd, Pointer event);
 
   int epoll_wait(int epfd, Pointer events, int maxEvents, int timeoutMillis);
+
+  int eventfd(int initialValue, int flags);
+
+  int socketpair(int domain, int type, int protocol, @Out int[] fds);
+
+  /** {@code msg} is a {@code struct msghdr} built by hand (LP64 layout). */
+  long sendmsg(int fd, Pointer msg, int flags);
+
+  long recvmsg(int fd, Pointer msg, int flags);
+
+  int mount(String source, String target, String fileSystemType, long flags, String data);
+
+  int umount2(String target, int flags);
+
+  /** {@code timespec} is {@code {tv_sec, tv_nsec}}: two longs on LP64. */
+  int clock_gettime(int clock, @Out long[] timespec);
+
+  int getpagesize();
 }
