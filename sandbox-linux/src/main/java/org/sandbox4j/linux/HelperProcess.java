@@ -24,6 +24,8 @@ import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import jnr.ffi.byref.IntByReference;
 import org.sandbox4j.LaunchPlan;
+import org.sandbox4j.MountStep;
+import org.sandbox4j.ProcView;
 import org.sandbox4j.SandboxLaunchException;
 import org.sandbox4j.ResourceUsage;
 import org.sandbox4j.SandboxResult;
@@ -61,6 +63,9 @@ final class HelperProcess implements ProcessControl {
   private RunCgroup cgroup;
   private boolean seccomp;
   private OutputBudget outputBudget;
+  private ProcView procView = ProcView.OFF;
+  /** The JVM's end of a live /proc view, served on the view thread; closed with the run. */
+  private ProcViewServer.Handle liveView;
 
   private HelperProcess() {}
 
@@ -78,20 +83,34 @@ final class HelperProcess implements ProcessControl {
 
   private void launch(LaunchPlan plan, String helperPath, CgroupDriver cgroups) throws SandboxLaunchException {
     seccomp = plan.seccomp().isPresent();
-    PlanCodec.CgroupBinding binding = null;
+    procView = plan.procView();
+    boolean live = plan.mountSteps().stream().anyMatch(step -> step.op() == MountStep.Op.VIEW_LIVE);
+    if (live && cgroups == null) {
+      throw new SandboxLaunchException("proc view", "", 0, "",
+          "the live /proc view reads the run cgroup, and this launch has none: choose procView(ProcView.STATIC)");
+    }
+    // The run's origin on the boot clock: the time namespace's zero and the view's uptime.
+    long origin = Kernel.bootTimeNanos();
     if (cgroups != null) {
       cgroup = cgroups.create(plan.limits());
-      List<String> directories = new ArrayList<>();
-      cgroup.directories().forEach(d -> directories.add(d.toString()));
-      int cpusMilli = (int) Math.max(1, Math.min(1 << 20, Math.round(cgroups.parallelism(plan.limits()) * 1000)));
-      binding = new PlanCodec.CgroupBinding(cgroup.version(), directories, cgroup.cpuUsageFile().toString(),
-          cgroup.cpuUsageFormat(), cpusMilli);
     }
     byte[] message;
+    ProcViewModel viewModel = null;
     try {
-      message = PlanCodec.encode(plan, binding);
-    } catch (IllegalArgumentException e) {
-      destroyCgroup();
+      PlanCodec.CgroupBinding binding = null;
+      if (cgroup != null) {
+        List<String> directories = new ArrayList<>();
+        cgroup.directories().forEach(d -> directories.add(d.toString()));
+        int cpusMilli = (int) Math.max(1, Math.min(1 << 20, Math.round(cgroups.parallelism(plan.limits()) * 1000)));
+        binding = new PlanCodec.CgroupBinding(cgroup.version(), directories, cgroup.cpuUsageFile().toString(),
+            cgroup.cpuUsageFormat(), cpusMilli, cgroup.hierarchyNames());
+      }
+      message = PlanCodec.encode(plan, binding, origin);
+      if (live) {
+        viewModel = ProcViewModel.of(plan.limits(), cgroup, origin);
+      }
+    } catch (IllegalArgumentException | ArithmeticException e) {
+      destroyCgroup(); // nothing else exists yet
       throw new SandboxLaunchException("plan", "", 0, "", e.getMessage(), e);
     }
     List<Integer> childEnds = new ArrayList<>();
@@ -105,6 +124,22 @@ final class HelperProcess implements ProcessControl {
       int[] statusPipe = pipe("status pipe");
       childEnds.add(statusPipe[1]);
       statusReadFd = statusPipe[0];
+      int viewSocket = -1;
+      if (live) {
+        int[] pair = viewSocketPair();
+        childEnds.add(pair[1]);
+        viewSocket = pair[1];
+        parentEnds.add(pair[0]); // until the server owns it
+        // Served from now on: the helper's init blocks on the view's first lookup while
+        // this thread still waits for STARTED.
+        try {
+          ProcViewServer server = ProcViewServer.get();
+          parentEnds.remove(Integer.valueOf(pair[0])); // serve() owns it, even when it throws
+          liveView = server.serve(pair[0], viewModel);
+        } catch (RuntimeException e) {
+          throw new SandboxLaunchException("proc view", "", 0, "", "cannot serve the live /proc view: " + e, e);
+        }
+      }
 
       Runtime runtime = Runtime.getRuntime(libc);
       Pointer actions = Memory.allocateDirect(runtime, SPAWN_STRUCT_BYTES);
@@ -122,6 +157,9 @@ final class HelperProcess implements ProcessControl {
         }
         check(libc.posix_spawn_file_actions_adddup2(actions, planPipe[0], 3), "spawn", "fd 3");
         check(libc.posix_spawn_file_actions_adddup2(actions, statusPipe[1], 4), "spawn", "fd 4");
+        if (viewSocket >= 0) {
+          check(libc.posix_spawn_file_actions_adddup2(actions, viewSocket, 5), "spawn", "fd 5");
+        }
         cleanSignals(runtime, attributes);
 
         IntByReference pid = new IntByReference();
@@ -230,6 +268,17 @@ final class HelperProcess implements ProcessControl {
     check(libc.posix_spawnattr_setsigdefault(attributes, all), "spawn", "signal defaults");
     check(libc.posix_spawnattr_setflags(attributes,
         (short) (LibC.POSIX_SPAWN_SETSIGMASK | LibC.POSIX_SPAWN_SETSIGDEF)), "spawn", "flags");
+  }
+
+  /** fd 5 of a helper with a live view: the socket it sends the FUSE connection up. */
+  private int[] viewSocketPair() throws SandboxLaunchException {
+    int[] fds = new int[2];
+    if (libc.socketpair(LibC.AF_UNIX, LibC.SOCK_SEQPACKET | LibC.SOCK_CLOEXEC, 0, fds) != 0) {
+      int errno = LibC.errno();
+      throw new SandboxLaunchException("proc view", "socketpair", errno, Errno.name(errno),
+          "cannot create the socket the live view's FUSE connection is passed over");
+    }
+    return fds;
   }
 
   private int[] pipe(String what) throws SandboxLaunchException {
@@ -342,6 +391,7 @@ final class HelperProcess implements ProcessControl {
   private void finish() {
     int wait = reap();
     closePlanPipe();
+    closeLiveView(false);
     SandboxResult helperResult = status.result();
     if (status.stageError() != null) {
       // After STARTED only a limit that became unenforceable (e.g. an unreadable CPU usage
@@ -356,7 +406,8 @@ final class HelperProcess implements ProcessControl {
           result.completeExceptionally(new IOException(
               "the sandbox helper ended without a result (" + describeWaitStatus(wait) + ")"));
         } else {
-          result.complete(account(helperResult, usage, seccomp, outputBudget != null && outputBudget.exceeded()));
+          result.complete(account(helperResult, usage, seccomp, outputBudget != null && outputBudget.exceeded(),
+              procView));
         }
       } catch (IOException | RuntimeException e) {
         destroyCgroup();
@@ -371,7 +422,7 @@ final class HelperProcess implements ProcessControl {
    * cgroup ran out of memory, whatever its status says.
    */
   private static SandboxResult account(SandboxResult helperResult, ResourceUsage usage, boolean seccomp,
-      boolean outputExceeded) {
+      boolean outputExceeded, ProcView procView) {
     Termination termination = helperResult.termination();
     boolean byProgram = termination == Termination.EXITED || termination == Termination.SIGNALED;
     if (byProgram && outputExceeded) {
@@ -385,11 +436,8 @@ final class HelperProcess implements ProcessControl {
       // SIGSYS is the fact, the syscall is not known.
       termination = Termination.SECCOMP_VIOLATION;
     }
-    if (termination == helperResult.termination() && usage == null) {
-      return helperResult;
-    }
     SandboxResult.Builder result = SandboxResult.builder(termination).exitCode(helperResult.exitCode())
-        .signal(helperResult.signal()).wallTimeMicros(helperResult.wallTimeMicros()).usage(usage);
+        .signal(helperResult.signal()).wallTimeMicros(helperResult.wallTimeMicros()).usage(usage).procView(procView);
     helperResult.seccompViolation().ifPresent(result::seccompViolation);
     if (termination == Termination.SECCOMP_VIOLATION && helperResult.seccompViolation().isEmpty()) {
       result.seccompViolation("unknown");
@@ -420,9 +468,28 @@ final class HelperProcess implements ProcessControl {
     }
   }
 
+  /**
+   * Stops serving the live view; the kernel has usually ended the connection already. On the
+   * status reactor ({@code wait} false) without waiting for the view thread, which may be busy
+   * with another sandbox's view: exit detection must never wait for it.
+   */
+  private void closeLiveView(boolean wait) {
+    ProcViewServer.Handle view;
+    synchronized (lock) {
+      view = liveView;
+      liveView = null;
+    }
+    if (view != null && wait) {
+      view.close();
+    } else if (view != null) {
+      view.closeAsync();
+    }
+  }
+
   /** After a failed launch: nothing may outlive it. Closing fd 3 makes the helper kill all. */
   private void abandon() {
     closePlanPipe();
+    closeLiveView(true);
     quietly(stdin);
     quietly(stdout);
     quietly(stderr);

@@ -448,6 +448,16 @@ final class HostDoctor {
         + (overlay ? "" : ", overlay not in /proc/filesystems (module not loaded)")
         + "; sandbox4j does not use it yet", "");
     memfd(helper, helperFailure);
+    procView();
+  }
+
+  /** The live /proc view is served over FUSE; without it sandboxes with limits get a static snapshot. */
+  private void procView() {
+    Optional<String> fuse = HostViewSupport.fuseUnavailableReason();
+    add("FUSE for the live /proc view", fuse.isPresent() ? Status.WARN : Status.PASS,
+        fuse.isPresent() ? fuse.get() + ": sandboxes with limits see a static /proc snapshot; procView(LIVE) fails"
+            : "/dev/fuse opens: meminfo, cpuinfo, stat, uptime, loadavg show each sandbox's limits and use, live",
+        "load the fuse module (modprobe fuse), or in a container pass /dev/fuse in");
   }
 
   /** PASS from the given kernel version on, else WARN: sandbox4j falls back to something weaker. */

@@ -2,9 +2,16 @@ package org.sandbox4j.linux;
 
 import java.io.IOException;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.Optional;
 import java.util.SortedSet;
 import org.sandbox4j.HostReport;
 import org.sandbox4j.LaunchPlan;
+import org.sandbox4j.ProcView;
 import org.sandbox4j.Sandbox;
 import org.sandbox4j.SandboxCommand;
 import org.sandbox4j.SandboxLaunchException;
@@ -16,6 +23,9 @@ public final class LinuxSandboxProvider implements SandboxProvider {
   private volatile HelperBinary helper;
   /** The cgroup driver, or the reason there is none; detected once. */
   private volatile Object cgroups;
+  /** Why a live view cannot be mounted, by whether the sandbox has a user namespace; tried once each. */
+  private final Map<Boolean, Optional<String>> liveMountFailures = new ConcurrentHashMap<>();
+  private static final long LIVE_PROBE_SECONDS = 10;
 
   /** Public for {@link java.util.ServiceLoader}. */
   public LinuxSandboxProvider() {}
@@ -33,7 +43,44 @@ public final class LinuxSandboxProvider implements SandboxProvider {
 
   @Override
   public LaunchPlan plan(Sandbox sandbox, SandboxCommand command) throws SandboxLaunchException {
-    return Planner.plan(sandbox, command, LibC.INSTANCE.geteuid(), LibC.INSTANCE.getegid());
+    Object state = cgroups();
+    Optional<String> noCgroup = state instanceof CgroupDriver ? Optional.empty()
+        : Optional.of(((SandboxLaunchException) state).detail());
+    return Planner.plan(sandbox, command, LibC.INSTANCE.geteuid(), LibC.INSTANCE.getegid(),
+        HostViewSupport.of(noCgroup, userNamespace -> liveMountFailures.computeIfAbsent(userNamespace,
+            this::tryLiveView)));
+  }
+
+  /**
+   * Launches {@code /bin/true} once with a live view (in a user namespace or not, as the
+   * sandboxes that ask): where /dev/fuse opens but the kernel or a security policy refuses
+   * the FUSE mount (in a user namespace before Linux 4.18, an LSM, a nested container),
+   * automatic views fall back to static ones instead of failing every launch.
+   */
+  private Optional<String> tryLiveView(boolean userNamespace) {
+    try {
+      Sandbox.Builder builder = Sandbox.builder().hostRootfs().mountProc().procView(ProcView.LIVE).withoutSeccomp();
+      if (userNamespace) {
+        builder.userNamespace();
+      }
+      Sandbox probe = builder.build();
+      LaunchPlan plan = Planner.plan(probe, probe.command("/bin/true"), LibC.INSTANCE.geteuid(),
+          LibC.INSTANCE.getegid(), HostViewSupport.of(Optional.empty()));
+      HelperProcess process = HelperProcess.start(plan, helper().execPath(), cgroupDriver());
+      try {
+        process.result().get(LIVE_PROBE_SECONDS, TimeUnit.SECONDS);
+      } finally {
+        process.close();
+      }
+      return Optional.empty();
+    } catch (SandboxLaunchException e) {
+      return Optional.of("a live view could not be mounted here (" + e.getMessage() + ")");
+    } catch (ExecutionException | TimeoutException e) {
+      return Optional.of("a sandbox with a live view did not finish (" + e + ")");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.of("interrupted while trying a live view");
+    }
   }
 
   @Override

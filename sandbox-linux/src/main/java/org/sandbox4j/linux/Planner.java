@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.sandbox4j.Access;
 import org.sandbox4j.DataSize;
@@ -24,6 +25,8 @@ import org.sandbox4j.MountStep;
 import org.sandbox4j.MountStep.Flag;
 import org.sandbox4j.MountStep.Op;
 import org.sandbox4j.Namespace;
+import org.sandbox4j.ProcView;
+import org.sandbox4j.ResourceLimits;
 import org.sandbox4j.RootFilesystem;
 import org.sandbox4j.Sandbox;
 import org.sandbox4j.SandboxCommand;
@@ -70,10 +73,61 @@ final class Planner {
 
   private Planner() {}
 
+  /** What this host offers a {@link ProcView}; the provider answers from its probes. */
+  interface ViewHost {
+    /** Why a live view cannot be served here (no FUSE, no run cgroup); empty when it can. */
+    Optional<String> liveUnavailableReason();
+
+    /**
+     * Why a live view could not be mounted in a sandbox with (or without) a user namespace,
+     * found by trying once; asked only before a view is chosen automatically, so that a host
+     * whose kernel or policy refuses the FUSE mount falls back to a static view.
+     */
+    default Optional<String> liveMountFailure(boolean userNamespace) {
+      return Optional.empty();
+    }
+
+    /** Whether the kernel has time namespaces (Linux 5.6, {@code CONFIG_TIME_NS}). */
+    boolean timeNamespaces();
+
+    /** The content of view file {@code name} as a snapshot of an idle sandbox with {@code limits}. */
+    String snapshot(String name, ResourceLimits limits);
+  }
+
+  /** Files of {@code /proc} a view replaces, by the name the view serves them under. */
+  static final List<String> PROC_VIEW_FILES = List.of("meminfo", "cpuinfo", "stat", "uptime", "loadavg", "swaps");
+  /** The view file that stands for {@code /sys/devices/system/cpu/{online,possible,present}}. */
+  static final String CPUS_VIEW_FILE = "cpus";
+  private static final List<String> SYS_CPU_FILES = List.of("online", "possible", "present");
+  private static final DataSize SYS_SIZE = DataSize.ofKibibytes(16);
+
+  /** The plan on this host, assuming the run cgroup a live view reads is available. */
   static LaunchPlan plan(Sandbox sandbox, SandboxCommand command, int euid, int egid)
       throws SandboxLaunchException {
+    return plan(sandbox, command, euid, egid, HostViewSupport.of(Optional.empty()));
+  }
+
+  static LaunchPlan plan(Sandbox sandbox, SandboxCommand command, int euid, int egid, ViewHost viewHost)
+      throws SandboxLaunchException {
+    ProcView view = procView(sandbox, viewHost);
+    Set<Namespace> namespaces = EnumSet.noneOf(Namespace.class);
+    namespaces.addAll(sandbox.namespaces());
+    if (view != ProcView.OFF) {
+      // The view's /sys/fs/cgroup is the root of a cgroup namespace, and its uptime the
+      // boot clock of a time namespace, so that process start times inside agree with it.
+      addUnlessShared(sandbox, namespaces, Namespace.CGROUP);
+      if (viewHost.timeNamespaces()) {
+        addUnlessShared(sandbox, namespaces, Namespace.TIME);
+      }
+    }
+    if (namespaces.contains(Namespace.TIME) && !viewHost.timeNamespaces()) {
+      throw new SandboxLaunchException("time namespace", "/proc/self/ns/time", 22, "EINVAL",
+          "this kernel has no time namespaces (needs Linux 5.6 with CONFIG_TIME_NS): share it with "
+              + "shareNamespace(Namespace.TIME)");
+    }
     LaunchPlan.Builder plan = LaunchPlan.builder()
-        .namespaces(sandbox.namespaces())
+        .namespaces(namespaces)
+        .procView(view)
         .command(command.command())
         .workingDirectory(command.directory().orElse(sandbox.workingDirectory()))
         .stdio(command.stdin(), command.stdout(), command.stderr(), command.redirectErrorStream())
@@ -98,13 +152,42 @@ final class Planner {
     }
     if (sandbox.rootFilesystem().isPresent()) {
       Planner planner = new Planner();
-      planner.fileSystem(sandbox);
+      planner.fileSystem(sandbox, view, viewHost);
       planner.steps.forEach(plan::mountStep);
     }
     return plan.build();
   }
 
-  private void fileSystem(Sandbox sandbox) throws SandboxLaunchException {
+  /**
+   * The view a run gets: the one asked for, or automatically a live one (static where the
+   * host cannot serve it) for a sandbox with its own /proc and limits that shape the machine.
+   */
+  private static ProcView procView(Sandbox sandbox, ViewHost host) throws SandboxLaunchException {
+    ProcView asked = sandbox.procView().orElse(null);
+    if (asked == ProcView.OFF || (asked == null && !(sandbox.mountsProc() && sandbox.limits().shapesMachine()))) {
+      return ProcView.OFF;
+    }
+    Optional<String> unavailable = host.liveUnavailableReason();
+    if (asked == ProcView.LIVE && unavailable.isPresent()) {
+      throw new SandboxLaunchException("proc view", "/dev/fuse", 0, "",
+          "the live /proc view cannot be served: " + unavailable.get() + "; or choose procView(ProcView.STATIC)");
+    }
+    if (asked != null) {
+      return asked;
+    }
+    if (unavailable.isEmpty()) {
+      unavailable = host.liveMountFailure(sandbox.namespaces().contains(Namespace.USER));
+    }
+    return unavailable.isPresent() ? ProcView.STATIC : ProcView.LIVE;
+  }
+
+  private static void addUnlessShared(Sandbox sandbox, Set<Namespace> namespaces, Namespace namespace) {
+    if (!sandbox.sharedNamespaces().contains(namespace)) {
+      namespaces.add(namespace);
+    }
+  }
+
+  private void fileSystem(Sandbox sandbox, ProcView view, ViewHost viewHost) throws SandboxLaunchException {
     RootFilesystem root = sandbox.rootFilesystem().orElseThrow();
     if (root.kind() == RootFilesystem.Kind.DIRECTORY) {
       Path directory = root.directory().orElseThrow();
@@ -129,6 +212,9 @@ final class Planner {
       for (String path : PROC_READ_ONLY) {
         steps.add(MountStep.of(Op.READONLY_PATH, "", path, EnumSet.noneOf(Flag.class), 0, 0));
       }
+    }
+    if (view != ProcView.OFF) {
+      procView(sandbox, view, viewHost);
     }
     if (sandbox.mountsDev()) {
       minimalDev();
@@ -201,6 +287,49 @@ final class Planner {
       }
     } catch (IOException e) {
       throw new SandboxLaunchException("host root", target, 0, "", e.toString(), e);
+    }
+  }
+
+  /**
+   * The view's files over /proc's, and a small read-only /sys with only what the view
+   * shows: the CPU lists glibc's sysconf reads and the run's cgroup. A caller's directory
+   * root gets the /sys part only where it has a /sys directory to mount it on.
+   */
+  private void procView(Sandbox sandbox, ProcView view, ViewHost viewHost) throws SandboxLaunchException {
+    boolean uptimeFromClock = view == ProcView.STATIC && viewHost.timeNamespaces()
+        && !sandbox.sharedNamespaces().contains(Namespace.TIME);
+    for (String name : PROC_VIEW_FILES) {
+      if (!(uptimeFromClock && name.equals("uptime"))) { // the time namespace's own uptime is live
+        viewFile(view, name, "/proc/" + name, sandbox, viewHost);
+      }
+    }
+    RootFilesystem root = sandbox.rootFilesystem().orElseThrow();
+    boolean sysMountPoint = root.kind() != RootFilesystem.Kind.DIRECTORY
+        || Files.isDirectory(root.directory().orElseThrow().resolve("sys"), LinkOption.NOFOLLOW_LINKS);
+    boolean callerUsesSys = sandbox.mounts().stream()
+        .anyMatch(m -> m.target().equals("/sys") || m.target().startsWith("/sys/"));
+    if (!sysMountPoint || callerUsesSys) {
+      return;
+    }
+    mount(Op.TMPFS, "", "/sys", EnumSet.of(READ_ONLY, NOSUID, NODEV, NOEXEC), 0555, SYS_SIZE.toBytes());
+    create(Op.DIR, "", "/sys/devices", 0555);
+    create(Op.DIR, "", "/sys/devices/system", 0555);
+    create(Op.DIR, "", "/sys/devices/system/cpu", 0555);
+    for (String name : SYS_CPU_FILES) {
+      viewFile(view, CPUS_VIEW_FILE, "/sys/devices/system/cpu/" + name, sandbox, viewHost);
+    }
+    create(Op.DIR, "", "/sys/fs", 0555);
+    create(Op.DIR, "", "/sys/fs/cgroup", 0555);
+    steps.add(MountStep.of(Op.CGROUP_VIEW, "", "/sys/fs/cgroup", EnumSet.noneOf(Flag.class), 0, 0));
+  }
+
+  private void viewFile(ProcView view, String name, String target, Sandbox sandbox, ViewHost viewHost)
+      throws SandboxLaunchException {
+    Set<Flag> flags = EnumSet.of(READ_ONLY, NOSUID, NODEV, NOEXEC);
+    if (view == ProcView.LIVE) {
+      mount(Op.VIEW_LIVE, name, target, flags, 0, 0);
+    } else {
+      mount(Op.VIEW_SNAPSHOT, viewHost.snapshot(name, sandbox.limits()), target, flags, 0, 0); // always 0444
     }
   }
 

@@ -9,11 +9,16 @@ import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.Optional;
+import org.sandbox4j.DataSize;
 import org.sandbox4j.IdMapping;
 import org.sandbox4j.LaunchPlan;
 import org.sandbox4j.MountStep;
 import org.sandbox4j.MountStep.Flag;
 import org.sandbox4j.MountStep.Op;
+import org.sandbox4j.Namespace;
+import org.sandbox4j.ProcView;
+import org.sandbox4j.ResourceLimits;
 import org.sandbox4j.Sandbox;
 import org.sandbox4j.SandboxLaunchException;
 
@@ -81,5 +86,116 @@ class PlannerTest {
     Sandbox sandbox = Sandbox.builder().hostRootfs().bindMount(dir.resolve("absent"), "/data").build();
     assertThatThrownBy(() -> plan(sandbox)).isInstanceOf(SandboxLaunchException.class)
         .hasMessageContaining("bind /data: ENOENT").hasMessageContaining("does not exist on the host");
+  }
+
+  /** A host for the view decision with the given answers; snapshots name their file. */
+  private static Planner.ViewHost viewHost(String liveUnavailable, String mountFailure, boolean timeNamespaces) {
+    return new Planner.ViewHost() {
+      @Override
+      public Optional<String> liveUnavailableReason() {
+        return Optional.ofNullable(liveUnavailable);
+      }
+
+      @Override
+      public Optional<String> liveMountFailure(boolean userNamespace) {
+        return Optional.ofNullable(mountFailure);
+      }
+
+      @Override
+      public boolean timeNamespaces() {
+        return timeNamespaces;
+      }
+
+      @Override
+      public String snapshot(String name, ResourceLimits limits) {
+        return "snapshot of " + name + "\n";
+      }
+    };
+  }
+
+  private static LaunchPlan plan(Sandbox sandbox, Planner.ViewHost host) throws SandboxLaunchException {
+    return Planner.plan(sandbox, sandbox.command("true"), 1000, 1001, host);
+  }
+
+  private static final Sandbox LIMITED = Sandbox.builder().strict().memoryLimit(DataSize.ofMebibytes(64)).build();
+
+  @Test
+  void aLimitedSandboxGetsALiveViewOverEveryFileAndTheCpuLists() throws Exception {
+    LaunchPlan plan = plan(LIMITED, viewHost(null, null, true));
+    assertThat(plan.procView()).isEqualTo(ProcView.LIVE);
+    assertThat(plan.namespaces()).contains(Namespace.CGROUP, Namespace.TIME);
+    assertThat(plan.mountSteps()).filteredOn(s -> s.op() == Op.VIEW_LIVE)
+        .extracting(s -> s.source() + " -> " + s.target())
+        .containsExactly("meminfo -> /proc/meminfo", "cpuinfo -> /proc/cpuinfo", "stat -> /proc/stat",
+            "uptime -> /proc/uptime", "loadavg -> /proc/loadavg", "swaps -> /proc/swaps",
+            "cpus -> /sys/devices/system/cpu/online", "cpus -> /sys/devices/system/cpu/possible",
+            "cpus -> /sys/devices/system/cpu/present");
+    assertThat(plan.mountSteps()).filteredOn(s -> s.op() == Op.VIEW_LIVE)
+        .allMatch(s -> s.flags().containsAll(List.of(Flag.READ_ONLY, Flag.NOSUID, Flag.NODEV, Flag.NOEXEC)));
+    assertThat(plan.mountSteps()).anyMatch(s -> s.op() == Op.TMPFS && s.target().equals("/sys")
+        && s.flags().contains(Flag.READ_ONLY));
+    assertThat(plan.mountSteps()).anyMatch(s -> s.op() == Op.CGROUP_VIEW && s.target().equals("/sys/fs/cgroup"));
+    // Every view comes after the /proc mount it covers.
+    int proc = plan.mountSteps().indexOf(plan.mountSteps().stream().filter(s -> s.op() == Op.PROC).findFirst()
+        .orElseThrow());
+    assertThat(plan.mountSteps().subList(0, proc)).noneMatch(s -> s.op() == Op.VIEW_LIVE);
+  }
+
+  @Test
+  void withoutFuseOrWhenTheMountFailsTheAutomaticViewIsStatic() throws Exception {
+    for (Planner.ViewHost host : List.of(viewHost("no /dev/fuse", null, true), viewHost(null, "EPERM", true))) {
+      LaunchPlan plan = plan(LIMITED, host);
+      assertThat(plan.procView()).isEqualTo(ProcView.STATIC);
+      assertThat(plan.mountSteps()).noneMatch(s -> s.op() == Op.VIEW_LIVE);
+      assertThat(plan.mountSteps()).filteredOn(s -> s.op() == Op.VIEW_SNAPSHOT).extracting(MountStep::target)
+          .contains("/proc/meminfo", "/proc/cpuinfo", "/sys/devices/system/cpu/online")
+          // with a time namespace the kernel's own /proc/uptime is the sandbox's
+          .doesNotContain("/proc/uptime");
+    }
+    LaunchPlan noTimeNamespaces = plan(Sandbox.builder().strict().shareNamespace(Namespace.TIME)
+        .memoryLimit(DataSize.ofMebibytes(64)).build(), viewHost("no /dev/fuse", null, false));
+    assertThat(noTimeNamespaces.namespaces()).doesNotContain(Namespace.TIME);
+    assertThat(noTimeNamespaces.mountSteps()).filteredOn(s -> s.op() == Op.VIEW_SNAPSHOT)
+        .extracting(MountStep::target).contains("/proc/uptime");
+  }
+
+  @Test
+  void anExplicitLiveViewFailsWhereItCannotBeServed() {
+    Sandbox live = Sandbox.builder().strict().procView(ProcView.LIVE).build();
+    assertThatThrownBy(() -> plan(live, viewHost("/dev/fuse does not exist", null, true)))
+        .isInstanceOf(SandboxLaunchException.class)
+        .hasMessageContaining("proc view").hasMessageContaining("/dev/fuse does not exist")
+        .hasMessageContaining("procView(ProcView.STATIC)");
+  }
+
+  @Test
+  void noViewWithoutLimitsOrWhenTurnedOff() throws Exception {
+    assertThat(plan(Sandbox.builder().strict().build(), viewHost(null, null, true)).procView())
+        .isEqualTo(ProcView.OFF);
+    LaunchPlan off = plan(Sandbox.builder().strict().memoryLimit(DataSize.ofMebibytes(64)).procView(ProcView.OFF)
+        .build(), viewHost(null, null, true));
+    assertThat(off.procView()).isEqualTo(ProcView.OFF);
+    assertThat(off.mountSteps()).noneMatch(s -> s.op() == Op.VIEW_LIVE || s.op() == Op.VIEW_SNAPSHOT
+        || s.target().startsWith("/sys"));
+  }
+
+  @Test
+  void aTimeNamespaceTheKernelLacksFailsNamingTheRemedy() {
+    assertThatThrownBy(() -> plan(Sandbox.builder().strict().build(), viewHost(null, null, false)))
+        .isInstanceOf(SandboxLaunchException.class)
+        .hasMessageContaining("time namespace").hasMessageContaining("shareNamespace(Namespace.TIME)");
+  }
+
+  @Test
+  void aCallersRootWithoutSysGetsTheProcFilesOnly(@TempDir Path rootfs) throws Exception {
+    Files.createDirectory(rootfs.resolve("proc"));
+    Sandbox sandbox = Sandbox.builder().rootfs(rootfs).mountProc().memoryLimit(DataSize.ofMebibytes(64)).build();
+    LaunchPlan plan = plan(sandbox, viewHost(null, null, true));
+    assertThat(plan.mountSteps()).filteredOn(s -> s.op() == Op.VIEW_LIVE).extracting(MountStep::target)
+        .allMatch(t -> t.startsWith("/proc/"));
+    assertThat(plan.mountSteps()).noneMatch(s -> s.target().startsWith("/sys"));
+    Files.createDirectory(rootfs.resolve("sys"));
+    assertThat(plan(sandbox, viewHost(null, null, true)).mountSteps())
+        .anyMatch(s -> s.op() == Op.TMPFS && s.target().equals("/sys"));
   }
 }
