@@ -28,6 +28,7 @@ import org.sandbox4j.DataSize;
 import org.sandbox4j.IoThrottle;
 import org.sandbox4j.Mount;
 import org.sandbox4j.Namespace;
+import org.sandbox4j.ProcView;
 import org.sandbox4j.RootFilesystem;
 import org.sandbox4j.Sandbox;
 import org.sandbox4j.SandboxCommand;
@@ -80,6 +81,7 @@ public final class CliOptions {
   private final List<RlimitSetting> rlimits;
   private final SeccompPolicy seccomp;
   private final Set<Capability> keptCapabilities;
+  private final ProcView procView;
   private final Path resultJson;
   private final boolean printPlan;
   private final boolean describe;
@@ -113,6 +115,7 @@ public final class CliOptions {
     this.rlimits = List.copyOf(p.rlimits);
     this.seccomp = p.noSeccomp ? null : p.seccomp;
     this.keptCapabilities = Collections.unmodifiableSet(EnumSet.copyOf(p.keptCapabilities));
+    this.procView = p.procView;
     this.resultJson = p.resultJson;
     this.printPlan = p.printPlan;
     this.describe = p.describe;
@@ -263,6 +266,11 @@ public final class CliOptions {
     return Optional.ofNullable(seccomp);
   }
 
+  /** The {@code --proc-view} choice; empty means automatic (live with limits, where FUSE is available). */
+  public Optional<ProcView> procView() {
+    return Optional.ofNullable(procView);
+  }
+
   /** The {@code --keep-cap} capabilities; empty means the program keeps none. */
   public Set<Capability> keptCapabilities() {
     return keptCapabilities;
@@ -331,6 +339,9 @@ public final class CliOptions {
       builder.withoutSeccomp();
     }
     builder.keepCapabilities(keptCapabilities.toArray(new Capability[0]));
+    if (procView != null) {
+      builder.procView(procView);
+    }
     applyLimits(builder);
     return builder.build();
   }
@@ -436,7 +447,7 @@ public final class CliOptions {
         "--hostname", "--workdir", "--env", "--wall-time", "--uid", "--gid", "--result-json",
         "--memory", "--memory-soft", "--swap", "--cpu-quota", "--cpu-period", "--cpus", "--cpuset", "--mems",
         "--pids", "--cpu-time", "--output-limit", "--io-read-bps", "--io-write-bps", "--io-read-iops",
-        "--io-write-iops", "--rlimit", "--seccomp", "--keep-cap");
+        "--io-write-iops", "--rlimit", "--seccomp", "--keep-cap", "--proc-view");
     /**
      * What {@code --cpus} reads: {@link Double#parseDouble} alone would also take {@code NaN},
      * {@code Infinity}, hexadecimal and {@code 1.5f}, which no one means as a number of CPUs.
@@ -474,6 +485,7 @@ public final class CliOptions {
     private SeccompPolicy seccomp = SeccompPolicy.strictDefault();
     private boolean noSeccomp;
     private final EnumSet<Capability> keptCapabilities = EnumSet.noneOf(Capability.class);
+    private ProcView procView;
     private Path resultJson;
     private boolean printPlan;
     private boolean describe;
@@ -613,6 +625,21 @@ public final class CliOptions {
         case "--seccomp":
           once(option);
           readSeccomp(option, value);
+          break;
+        case "--proc-view":
+          once(option);
+          procView = checked(option, value, () -> {
+            switch (value) {
+              case "live":
+                return ProcView.LIVE;
+              case "static":
+                return ProcView.STATIC;
+              case "off":
+                return ProcView.OFF;
+              default:
+                throw new IllegalArgumentException("expected live, static or off");
+            }
+          });
           break;
         case "--keep-cap":
           Capability capability = checked(option, value, () -> {

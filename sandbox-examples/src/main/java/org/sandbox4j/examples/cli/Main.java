@@ -71,6 +71,12 @@ public final class Main {
                               namespace), e.g. NET_BIND_SERVICE or
                               CAP_NET_BIND_SERVICE; it has none otherwise
                               (repeatable)
+        --proc-view VIEW      what COMMAND reads in /proc/meminfo, cpuinfo, stat,
+                              uptime, loadavg, swaps and /sys/devices/system/cpu:
+                              live (its own limits and use, served over FUSE),
+                              static (its limits, written at launch) or off
+                              (the host's); default: live when a memory or CPU
+                              limit is set (static where FUSE is missing)
         --result-json FILE    write the result to FILE as one line of JSON
         --describe            print what the sandbox isolates and what not to
                               stdout, then exit without running COMMAND
@@ -179,7 +185,9 @@ public final class Main {
       When the sandbox had a cgroup, what it used follows: "cpuUserMicros",
       "cpuSystemMicros", "peakMemoryBytes", "oomKills", "pidsPeak",
       "pidsLimitHits", "ioReadBytes", "ioWriteBytes"; peakMemoryBytes and
-      pidsPeak are null where the kernel keeps no peak.
+      pidsPeak are null where the kernel keeps no peak. Last (not after a
+      launch failure), "procView" says which /proc view COMMAND had: "LIVE",
+      "STATIC" or "OFF".
       """;
 
   private static final String PREFIX = "sandbox4j: ";

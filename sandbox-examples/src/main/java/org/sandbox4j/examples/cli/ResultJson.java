@@ -20,7 +20,9 @@ import org.sandbox4j.Termination;
  * ({@link SandboxResult#usage()}), what it used follows: {@code cpuUserMicros}, {@code cpuSystemMicros}, {@code peakMemoryBytes},
  * {@code oomKills}, {@code pidsPeak}, {@code pidsLimitHits}, {@code ioReadBytes} and
  * {@code ioWriteBytes}; the two peaks are {@code null} where the kernel keeps none. Without a
- * cgroup these keys are absent, not zero: nothing was measured. A launch failure is reported as
+ * cgroup these keys are absent, not zero: nothing was measured. Last, {@code procView} names
+ * the {@link org.sandbox4j.ProcView} the program had ({@code LIVE}, {@code STATIC}, {@code OFF}).
+ * A launch failure is reported as
  * {@link Termination#SETUP_FAILED} with the CLI's exit status {@link ExitCodes#LAUNCH_FAILED}
  * and adds {@code stage}, {@code path}, {@code errno} (the symbolic name, e.g.
  * {@code ENOENT}) and {@code detail}; empty strings where the library has nothing to say.
@@ -33,7 +35,7 @@ public final class ResultJson {
 
   /** The result as a JSON object on one line, without a line break. */
   public static String of(SandboxResult result) {
-    return resultFields(requireNonNull(result, "result")).toString();
+    return resultFields(requireNonNull(result, "result")).string("procView", result.procView().name()).toString();
   }
 
   /** A launch that failed, as a {@link Termination#SETUP_FAILED} result naming where it failed. */

@@ -26,6 +26,7 @@ import org.sandbox4j.DataSize;
 import org.sandbox4j.IoThrottle;
 import org.sandbox4j.Mount;
 import org.sandbox4j.Namespace;
+import org.sandbox4j.ProcView;
 import org.sandbox4j.ResourceLimits;
 import org.sandbox4j.Rlimit;
 import org.sandbox4j.RootFilesystem;
@@ -996,6 +997,32 @@ class CliOptionsTest {
       Set<Capability> kept = parse("--keep-cap", "chown", "--", "true").keptCapabilities();
 
       assertThatThrownBy(() -> kept.add(Capability.KILL)).isInstanceOf(UnsupportedOperationException.class);
+    }
+  }
+
+  @Nested
+  class ProcViewOption {
+    @Test
+    void choosesTheView() throws Exception {
+      assertThat(parse("--proc-view", "live", "--", "true").toSandbox().procView()).contains(ProcView.LIVE);
+      assertThat(parse("--proc-view=static", "--", "true").toSandbox().procView()).contains(ProcView.STATIC);
+      assertThat(parse("--memory", "64m", "--proc-view", "off", "--", "true").procView()).contains(ProcView.OFF);
+    }
+
+    @Test
+    void isAutomaticWithoutTheOption() throws Exception {
+      assertThat(parse("--", "true").procView()).isEmpty();
+      assertThat(parse("--", "true").toSandbox().procView()).isEmpty();
+    }
+
+    @Test
+    void reportsAnUnknownView() {
+      assertThat(error("--proc-view", "LIVE", "--", "true")).isEqualTo("--proc-view LIVE: expected live, static or off");
+    }
+
+    @Test
+    void isGivenOnce() {
+      assertThat(error("--proc-view", "live", "--proc-view", "off", "--", "true")).contains("--proc-view");
     }
   }
 

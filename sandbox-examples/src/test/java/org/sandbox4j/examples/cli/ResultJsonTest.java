@@ -3,6 +3,7 @@ package org.sandbox4j.examples.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
+import org.sandbox4j.ProcView;
 import org.sandbox4j.ResourceUsage;
 import org.sandbox4j.SandboxLaunchException;
 import org.sandbox4j.SandboxResult;
@@ -14,7 +15,7 @@ class ResultJsonTest {
     SandboxResult result = SandboxResult.builder(Termination.EXITED).exitCode(3).wallTimeMicros(1843).build();
 
     assertThat(ResultJson.of(result))
-        .isEqualTo("{\"termination\":\"EXITED\",\"exitCode\":3,\"signal\":0,\"wallTimeMicros\":1843}");
+        .isEqualTo("{\"termination\":\"EXITED\",\"exitCode\":3,\"signal\":0,\"wallTimeMicros\":1843,\"procView\":\"OFF\"}");
   }
 
   @Test
@@ -23,7 +24,7 @@ class ResultJsonTest {
         .exitCode(137).signal(9).wallTimeMicros(1_000_412).build();
 
     assertThat(ResultJson.of(result)).isEqualTo(
-        "{\"termination\":\"WALL_TIME_LIMIT\",\"exitCode\":137,\"signal\":9,\"wallTimeMicros\":1000412}");
+        "{\"termination\":\"WALL_TIME_LIMIT\",\"exitCode\":137,\"signal\":9,\"wallTimeMicros\":1000412,\"procView\":\"OFF\"}");
   }
 
   @Test
@@ -35,7 +36,7 @@ class ResultJsonTest {
 
     assertThat(ResultJson.of(result)).isEqualTo("{\"termination\":\"EXITED\",\"exitCode\":0,\"signal\":0,"
         + "\"wallTimeMicros\":1843,\"cpuUserMicros\":1200,\"cpuSystemMicros\":340,\"peakMemoryBytes\":2097152,"
-        + "\"oomKills\":0,\"pidsPeak\":3,\"pidsLimitHits\":1,\"ioReadBytes\":8192,\"ioWriteBytes\":512}");
+        + "\"oomKills\":0,\"pidsPeak\":3,\"pidsLimitHits\":1,\"ioReadBytes\":8192,\"ioWriteBytes\":512,\"procView\":\"OFF\"}");
   }
 
   @Test
@@ -46,7 +47,7 @@ class ResultJsonTest {
 
     assertThat(ResultJson.of(result)).isEqualTo("{\"termination\":\"MEMORY_LIMIT\",\"exitCode\":137,\"signal\":9,"
         + "\"wallTimeMicros\":52000,\"cpuUserMicros\":7,\"cpuSystemMicros\":0,\"peakMemoryBytes\":null,"
-        + "\"oomKills\":1,\"pidsPeak\":null,\"pidsLimitHits\":0,\"ioReadBytes\":0,\"ioWriteBytes\":0}");
+        + "\"oomKills\":1,\"pidsPeak\":null,\"pidsLimitHits\":0,\"ioReadBytes\":0,\"ioWriteBytes\":0,\"procView\":\"OFF\"}");
   }
 
   @Test
@@ -55,7 +56,14 @@ class ResultJsonTest {
         .exitCode(137).signal(9).wallTimeMicros(2093).build();
 
     assertThat(ResultJson.of(result)).isEqualTo(
-        "{\"termination\":\"OUTPUT_LIMIT\",\"exitCode\":137,\"signal\":9,\"wallTimeMicros\":2093}");
+        "{\"termination\":\"OUTPUT_LIMIT\",\"exitCode\":137,\"signal\":9,\"wallTimeMicros\":2093,\"procView\":\"OFF\"}");
+  }
+
+  @Test
+  void endsWithTheProcViewTheProgramHad() {
+    SandboxResult result = SandboxResult.builder(Termination.EXITED).wallTimeMicros(10).procView(ProcView.LIVE).build();
+
+    assertThat(ResultJson.of(result)).endsWith(",\"procView\":\"LIVE\"}");
   }
 
   @Test
@@ -64,7 +72,7 @@ class ResultJsonTest {
         .exitCode(137).signal(9).wallTimeMicros(4051).seccompViolation("ptrace").build();
 
     assertThat(ResultJson.of(result)).isEqualTo("{\"termination\":\"SECCOMP_VIOLATION\",\"exitCode\":137,"
-        + "\"signal\":9,\"wallTimeMicros\":4051,\"seccompViolation\":\"ptrace\"}");
+        + "\"signal\":9,\"wallTimeMicros\":4051,\"seccompViolation\":\"ptrace\",\"procView\":\"OFF\"}");
   }
 
   @Test
