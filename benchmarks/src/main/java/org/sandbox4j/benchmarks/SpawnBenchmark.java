@@ -21,6 +21,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.sandbox4j.CompletedRun;
 import org.sandbox4j.DataSize;
 import org.sandbox4j.Namespace;
+import org.sandbox4j.ProcView;
 import org.sandbox4j.Sandbox;
 
 /**
@@ -94,6 +95,7 @@ public class SpawnBenchmark {
         .memoryLimit(DataSize.ofMebibytes(256))
         .pidsLimit(64)
         .cpuTimeLimit(Duration.ofSeconds(10))
+        .procView(ProcView.OFF) // the view's price is ProcViewBenchmark's: here the limits alone
         .build();
 
     // strict() spelled out without the network namespace: the program shares the host's
