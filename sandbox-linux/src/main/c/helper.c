@@ -165,18 +165,18 @@ static void close_range_compat(unsigned lo, unsigned hi)
         close((int)fd);
 }
 
-/* Closes every fd >= 3 except the four given (-1 for none). */
-static void close_fds_except(int keep1, int keep2, int keep3, int keep4)
+/* Closes every fd >= 3 except the five given (-1 for none). */
+static void close_fds_except(int keep1, int keep2, int keep3, int keep4, int keep5)
 {
-    int k[4] = {keep1, keep2, keep3, keep4};
-    for (int i = 1; i < 4; i++) /* sort */
+    int k[5] = {keep1, keep2, keep3, keep4, keep5};
+    for (int i = 1; i < 5; i++) /* sort */
         for (int j = i; j > 0 && k[j - 1] > k[j]; j--) {
             int t = k[j];
             k[j] = k[j - 1];
             k[j - 1] = t;
         }
     unsigned start = 3;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 5; i++) {
         if (k[i] < (int)start)
             continue;
         if ((unsigned)k[i] > start)
@@ -735,12 +735,247 @@ static void do_view_live(unsigned i)
     bind_view(i, file, dst);
 }
 
+/* ---------- init: read-only overlays, for inodes of the sandbox's own ---------- */
+
+/* An OVERLAY of a host directory is an overlayfs whose lower layers are that directory
+ * and an empty directory of the staging tmpfs (one lower layer alone is refused before
+ * Linux 6.7), without upper layer: the same content, read-only, in inodes that belong to
+ * this mount alone, so flock(2) and fcntl locks taken inside never meet those of the host
+ * or of another sandbox. An overlay does not cross mount points of its lower layer: like
+ * a non-recursive bind, it shows no submounts. */
+
+static const char *overlay_hint(int err)
+{
+    switch (err) {
+    case ENODEV: return "the kernel has no overlayfs (load the overlay module)";
+    case EPERM: return "the kernel refused an overlay mount here (in a user namespace it needs Linux 5.11)";
+    case ENOSYS: return "an overlay is mounted with the mount API of Linux 5.2";
+    case EINVAL: return "overlayfs refused the directory as a lower layer";
+    default: return errno_hint(err);
+    }
+}
+
+/* A detached read-only overlay of dir (a directory under /oldroot) with the attributes of
+ * f. The lower layer is named "." after a chdir into it: no escaping of ':' or ',' and no
+ * limit of fsconfig's 256-byte strings, whatever the host path is. -1 with errno. */
+static int new_overlay(const char *dir, uint16_t f)
+{
+    if (mkdir("/empty", 0555) < 0 && errno != EEXIST)
+        return -1;
+    if (chdir(dir) < 0)
+        return -1;
+    int fs = fsopen("overlay", FSOPEN_CLOEXEC);
+    int ok = fs >= 0 && fsconfig(fs, FSCONFIG_SET_STRING, "source", "overlay", 0) == 0
+        && fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", ".:/empty", 0) == 0
+        && fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0;
+    int mnt = ok ? fsmount(fs, FSMOUNT_CLOEXEC, mount_attrs(f | MF_READONLY)) : -1;
+    int e = errno;
+    if (fs >= 0)
+        close(fs);
+    if (chdir("/") < 0 && mnt >= 0) {
+        e = errno;
+        close(mnt);
+        mnt = -1;
+    }
+    errno = e;
+    return mnt;
+}
+
+static unsigned char staged_parent_of[PLAN_MAX_MOUNTS]; /* op j staged /overlays/<j> */
+
+/* Index of the OVERLAY op whose staged parent overlay /overlays/<index> op i can share
+ * (same host parent directory), or i itself when it is the first. */
+static unsigned staged_parent(unsigned i, size_t parent_len)
+{
+    for (unsigned j = 0; j < i; j++)
+        if (staged_parent_of[j] && strrchr(resolved[j], '/') - resolved[j] == (ptrdiff_t)parent_len
+            && strncmp(resolved[j], resolved[i], parent_len) == 0 && resolved[j][parent_len] == '/')
+            return j;
+    return i;
+}
+
+/* A host file gets inodes of its own through a read-only overlay of its parent directory
+ * at /overlays/<j> in the staging tmpfs (one per parent directory, shared by the ops that
+ * need it), of which only the file is bound over the target: nothing else of the parent
+ * shows, and after the last pivot_root the staged overlay is reachable only through it. */
+static void overlay_file(unsigned i, const char *src)
+{
+    const struct plan_mount *m = &plan.mounts[i];
+    char dir[PBUF], staged[64], file[64 + NAME_MAX + 2];
+    const char *name = strrchr(src, '/') + 1; /* src is "/oldroot" + an absolute path */
+    size_t parent_len = (size_t)(strrchr(resolved[i], '/') - resolved[i]);
+    unsigned j = staged_parent(i, parent_len);
+    if (strlen(name) > NAME_MAX) {
+        errno = ENAMETOOLONG;
+        die("overlay", m->target, "the source's name is too long");
+    }
+    snprintf(staged, sizeof staged, "/overlays/%u", j);
+    snprintf(file, sizeof file, "%s/%s", staged, name);
+    if (j == i) {
+        snprintf(dir, sizeof dir, "%.*s", (int)(name - 1 - src), src);
+        if ((mkdir("/overlays", 0755) < 0 && errno != EEXIST) || mkdir(staged, 0755) < 0)
+            die("overlay", m->target, "cannot create the staging directory of the source's parent");
+        int o = new_overlay(dir, 0);
+        if (o < 0)
+            die("overlay", m->target, overlay_hint(errno));
+        if (move_mount(o, "", AT_FDCWD, staged, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+            die("overlay", m->target, "cannot attach the overlay of the source's parent in the staging tmpfs");
+        close(o);
+        staged_parent_of[i] = 1;
+    }
+    int dst = open_mount_point("overlay", m, 0);
+    int fd = mount_at(file, NULL, 0, 0, NULL, dst, m->target);
+    if (fd < 0)
+        die("overlay", m->target, errno == ENOENT ? "the source vanished from the host"
+            : "cannot bind the file of the source's overlay");
+    close(dst);
+    after_mount(i, fd, m->flags & (MF_NOSUID | MF_NODEV | MF_NOEXEC), MF_READONLY, 0);
+}
+
+/* OVERLAY: a read-only overlay of a host directory on the target, or of a host file's
+ * parent with the one file bound on the target. */
+static void do_overlay(unsigned i, const char *src)
+{
+    const struct plan_mount *m = &plan.mounts[i];
+    struct stat st;
+    if (stat(src, &st) < 0)
+        die("overlay", m->target, errno == ENOENT ? "the source vanished from the host" : NULL);
+    if (S_ISREG(st.st_mode)) {
+        overlay_file(i, src);
+        return;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        errno = EINVAL;
+        die("overlay", m->target, "the source is neither a directory nor a regular file");
+    }
+    int dst = open_mount_point("overlay", m, 1);
+    int fd = new_overlay(src, m->flags);
+    if (fd < 0)
+        die("overlay", m->target, overlay_hint(errno));
+    if (move_mount(fd, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        die("overlay", m->target, "cannot attach the overlay on the target");
+    close(fd);
+    close(dst);
+}
+
+/* ---------- supervisor and init: device nodes of the sandbox's own ---------- */
+
+/* A tmpfs made by the supervisor, before clone, as root of the initial user namespace:
+ * its superblock belongs to that namespace, so it is not implicitly nodev as any file
+ * system mounted in the sandbox's user namespace would be, and the supervisor may mknod
+ * in it. It is detached; init inherits the fd, attaches the tree to its staging tmpfs at
+ * /devices and binds node "<op index>" over each DEVICE op's target. -1: no DEVICE ops. */
+static int devices_fd = -1;
+
+static const char *device_hint(int err)
+{
+    switch (err) {
+    case EPERM: return "making device nodes needs root in the initial user namespace (CAP_MKNOD)";
+    case ENOSYS: return "the device nodes' tmpfs is made with the mount API of Linux 5.2";
+    case ENODEV: return "the source is not a character device";
+    default: return errno_hint(err);
+    }
+}
+
+/* One node: a character device with the host node's number, mode and owner. */
+static int make_device_node(unsigned i, const char *source)
+{
+    struct stat st;
+    char name[16];
+    snprintf(name, sizeof name, "%u", i);
+    if (lstat(source, &st) < 0)
+        return -1;
+    if (!S_ISCHR(st.st_mode)) {
+        errno = ENODEV;
+        return -1;
+    }
+    if (mknodat(devices_fd, name, S_IFCHR | (st.st_mode & 0777), st.st_rdev) < 0
+        || fchmodat(devices_fd, name, st.st_mode & 0777, 0) < 0 /* the umask took bits off */
+        || fchownat(devices_fd, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+        return -1;
+    return 0;
+}
+
+/* Stage "device", in the supervisor before clone. 0 ok, -1 reported on fd 4. */
+static int make_device_nodes(void)
+{
+    if (!plan.n_devices)
+        return 0;
+    int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+    int ok = fs >= 0 && fsconfig(fs, FSCONFIG_SET_STRING, "source", "sandbox4j-dev", 0) == 0
+        && fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0755", 0) == 0
+        && fsconfig(fs, FSCONFIG_SET_STRING, "size", "16k", 0) == 0
+        && fsconfig(fs, FSCONFIG_SET_STRING, "nr_inodes", "64", 0) == 0
+        && fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0;
+    devices_fd = ok ? fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC) : -1;
+    int e = errno;
+    if (fs >= 0)
+        close(fs);
+    errno = e;
+    const char *source = "";
+    for (unsigned i = 0; devices_fd >= 0 && i < plan.n_mounts; i++)
+        if (plan.mounts[i].op == OP_DEVICE && make_device_node(i, source = plan.mounts[i].source) < 0) {
+            e = errno;
+            close(devices_fd);
+            devices_fd = -1;
+            errno = e;
+        }
+    if (devices_fd >= 0)
+        return 0;
+    send_error(STATUS_FD, errno, "device", source, device_hint(errno));
+    return -1;
+}
+
+/* In init, in the staging tmpfs: the supervisor's device tree becomes /devices. */
+static void attach_devices(void)
+{
+    if (devices_fd < 0)
+        return;
+    if (mkdir("/devices", 0755) < 0 || move_mount(devices_fd, "", AT_FDCWD, "/devices", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        die("device", "/dev", "cannot attach the device nodes' tmpfs in the staging tmpfs");
+    close(devices_fd);
+    devices_fd = -1;
+}
+
+/* DEVICE: node "<i>" of /devices bound over the target, a file (created empty under a
+ * tmpfs the plan made with CREATE_TARGET). */
+static void do_device(unsigned i)
+{
+    const struct plan_mount *m = &plan.mounts[i];
+    char node[32];
+    snprintf(node, sizeof node, "/devices/%u", i);
+    int dst = open_mount_point("device", m, 0);
+    int fd = mount_at(node, NULL, 0, 0, NULL, dst, m->target);
+    if (fd < 0)
+        die("device", m->target, "cannot bind the sandbox's own device node");
+    close(dst);
+    after_mount(i, fd, m->flags & (MF_NOSUID | MF_NOEXEC), m->flags & MF_READONLY, 0);
+}
+
 /* The ROOT op mounts on /newroot, the staging directory (ours, no resolution needed). */
+/* ROOT_OVERLAY: a read-only overlay of a host directory as the new root. */
+static void do_root_overlay(unsigned i, const char *src)
+{
+    const struct plan_mount *m = &plan.mounts[i];
+    int fd = new_overlay(src, m->flags);
+    if (fd < 0)
+        die("overlay", "/", overlay_hint(errno));
+    if (move_mount(fd, "", AT_FDCWD, "/newroot", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        die("overlay", "/", "cannot attach the overlay as the new root");
+    close(fd);
+    if ((root_fd = open("/newroot", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+        die("resolve", "/", "cannot open the new root");
+}
+
 static void do_root(unsigned i, const char *src)
 {
     const struct plan_mount *m = &plan.mounts[i];
     int rec = m->flags & MF_RECURSIVE;
     char data[96];
+    if (m->op == OP_ROOT_OVERLAY) {
+        do_root_overlay(i, src);
+        return;
+    }
     tmpfs_options(data, m);
     if (m->op == OP_ROOT_BIND ? mount(src, "/newroot", NULL, MS_BIND | (rec ? MS_REC : 0), NULL)
                               : mount("tmpfs", "/newroot", "tmpfs", ms_flags(m->flags & ~MF_READONLY), data))
@@ -763,6 +998,7 @@ static void do_mount_op(unsigned i, const char *src)
     switch (m->op) {
     case OP_ROOT_BIND:
     case OP_ROOT_TMPFS:
+    case OP_ROOT_OVERLAY:
         do_root(i, src);
         return;
     case OP_MASK:
@@ -776,6 +1012,12 @@ static void do_mount_op(unsigned i, const char *src)
         return;
     case OP_VIEW_LIVE:
         do_view_live(i);
+        return;
+    case OP_OVERLAY:
+        do_overlay(i, src);
+        return;
+    case OP_DEVICE:
+        do_device(i);
         return;
     case OP_BIND:
         dst = open_mount_point("bind", m, stat(src, &st) == 0 && S_ISDIR(st.st_mode));
@@ -825,8 +1067,9 @@ static void setup_mounts(void)
      * would resolve against the staging tmpfs instead of the host. */
     for (unsigned i = 0; i < plan.n_mounts; i++) {
         const struct plan_mount *m = &plan.mounts[i];
-        if ((m->op == OP_BIND || m->op == OP_ROOT_BIND) && !realpath(m->source, resolved[i]))
-            die("bind", m->source, errno == ENOENT ? "source does not exist on the host" : NULL);
+        int overlay = m->op == OP_OVERLAY || m->op == OP_ROOT_OVERLAY;
+        if ((m->op == OP_BIND || m->op == OP_ROOT_BIND || overlay) && !realpath(m->source, resolved[i]))
+            die(overlay ? "overlay" : "bind", m->source, errno == ENOENT ? "source does not exist on the host" : NULL);
     }
     if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
         die("mount tmpfs", "/tmp", "cannot mount the staging tmpfs on the host's /tmp");
@@ -836,6 +1079,7 @@ static void setup_mounts(void)
         die("pivot_root", "/tmp", NULL);
     if (access("/oldroot/proc/self/fd", X_OK) < 0) /* what targets are mounted through */
         die("resolve", "", "the host's procfs must be mounted at /proc");
+    attach_devices();
 
     for (unsigned i = 0; i < plan.n_mounts; i++) {
         char src[PBUF];
@@ -1238,7 +1482,7 @@ static _Noreturn void run_target(int exec_fd, int go_fd, int wait_cgroup, pid_t 
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != init_pid)
         _exit(1);
-    close_fds_except(exec_fd, go_fd, -1, -1);
+    close_fds_except(exec_fd, go_fd, -1, -1, -1);
     install_seccomp(exec_fd, go_fd, make_dumpable);
     exec_program();
 }
@@ -1935,6 +2179,10 @@ static int supervise(void)
         return finish();
     }
 
+    if (make_device_nodes() < 0) {
+        S.term = T_SETUP_FAILED;
+        return finish();
+    }
     int user = plan.namespaces & NS_USER;
     /* /proc/<init>/uid_map of a non-dumpable process belongs to root, so an unprivileged
      * supervisor could not write it: init starts dumpable and drops it once released. */
@@ -1942,10 +2190,12 @@ static int supervise(void)
         prctl(PR_SET_DUMPABLE, 1);
     S.init = clone_process(clone_flags(plan.namespaces));
     if (S.init == 0) {
-        close_fds_except(ip[1], sp[0], lp[1], plan.n_live_views ? VIEW_FD : -1);
+        close_fds_except(ip[1], sp[0], lp[1], plan.n_live_views ? VIEW_FD : -1, devices_fd);
         init_main(ip[1], sp[0], lp[1]);
     }
     int clone_errno = errno;
+    if (devices_fd >= 0)
+        close(devices_fd); /* init has its own copy: the tree lives on only there */
     if (plan.n_live_views)
         close(VIEW_FD); /* init has it (or never will): the JVM sees EOF when init is done with it */
     if (user)

@@ -142,6 +142,9 @@ static uint16_t allowed_flags(uint16_t op)
     const uint16_t mnt = MF_READONLY | MF_NOSUID | MF_NODEV | MF_NOEXEC;
     switch (op) {
     case OP_ROOT_BIND: return mnt | MF_RECURSIVE;
+    case OP_ROOT_OVERLAY: return mnt; /* READONLY required: an overlay without upper layer */
+    case OP_OVERLAY: return mnt | MF_CREATE_TARGET;
+    case OP_DEVICE: return MF_READONLY | MF_NOSUID | MF_NOEXEC | MF_CREATE_TARGET; /* never NODEV */
     case OP_ROOT_TMPFS: return mnt;
     case OP_BIND: return mnt | MF_RECURSIVE | MF_CREATE_TARGET;
     case OP_TMPFS:
@@ -165,26 +168,33 @@ static int decode_mount(struct plan *pl, struct rd *r, unsigned idx, char *err, 
     if (r->n != 0)
         FAIL("MOUNT %u: %zu trailing bytes in payload", idx, r->n);
     uint16_t op = m->op;
-    if (op < OP_ROOT_BIND || op > OP_VIEW_LIVE)
+    if (op < OP_ROOT_BIND || op > OP_ROOT_OVERLAY)
         FAIL("MOUNT %u: unknown op %u", idx, op);
-    int is_root = op == OP_ROOT_BIND || op == OP_ROOT_TMPFS;
+    int is_root = op == OP_ROOT_BIND || op == OP_ROOT_TMPFS || op == OP_ROOT_OVERLAY;
     if (m->flags & ~MF_ALL)
         FAIL("MOUNT %u: unknown flag bits 0x%x", idx, m->flags & ~MF_ALL);
     if (m->flags & ~allowed_flags(op))
         FAIL("MOUNT %u: flags 0x%x not valid for op %u", idx, m->flags & ~allowed_flags(op), op);
+    if ((op == OP_OVERLAY || op == OP_ROOT_OVERLAY) && !(m->flags & MF_READONLY))
+        FAIL("MOUNT %u: an overlay has no upper layer: READONLY is required", idx);
+    if (op == OP_DEVICE && pl->n_devices >= PLAN_MAX_DEVICES)
+        FAIL("MOUNT %u: more than %u DEVICE ops", idx, PLAN_MAX_DEVICES);
     int has_mode = op == OP_ROOT_TMPFS || op == OP_TMPFS || op == OP_DIR || op == OP_FILE;
     if (has_mode ? m->mode > 07777 : m->mode != 0)
         FAIL("MOUNT %u: bad mode 0%o", idx, m->mode);
     if (m->size != 0 && op != OP_ROOT_TMPFS && op != OP_TMPFS)
         FAIL("MOUNT %u: size given for op %u", idx, op);
     if (pl->n_mounts == 0 && !is_root)
-        FAIL("MOUNT %u: the first MOUNT must be ROOT_BIND or ROOT_TMPFS", idx);
+        FAIL("MOUNT %u: the first MOUNT must be ROOT_BIND, ROOT_TMPFS or ROOT_OVERLAY", idx);
     if (pl->n_mounts != 0 && is_root)
         FAIL("MOUNT %u: only one ROOT op is allowed", idx);
 
     const char *why = NULL;
-    if (op == OP_ROOT_BIND || op == OP_BIND)
+    if (op == OP_ROOT_BIND || op == OP_BIND || op == OP_ROOT_OVERLAY || op == OP_OVERLAY)
         why = path_problem(src, slen);
+    else if (op == OP_DEVICE)
+        why = path_problem(src, slen) ? path_problem(src, slen)
+            : slen < 6 || memcmp(src, "/dev/", 5) != 0 ? "must be a path under /dev/" : NULL;
     else if (op == OP_SYMLINK)
         why = slen < 1 || slen > PLAN_MAX_PATH ? "length must be 1..4095" : NULL;
     else if (op == OP_FILE)
@@ -208,6 +218,7 @@ static int decode_mount(struct plan *pl, struct rd *r, unsigned idx, char *err, 
     if (!(m->source = save(pl, src, slen)) || !(m->target = save(pl, tgt, tlen)))
         FAIL("MOUNT %u: string contains a NUL byte", idx);
     pl->n_live_views += op == OP_VIEW_LIVE;
+    pl->n_devices += op == OP_DEVICE;
     pl->n_mounts++;
     return 0;
 }

@@ -27,6 +27,7 @@
 #define PLAN_LAST_CAP 40       /* CAP_CHECKPOINT_RESTORE; higher bits are errors */
 #define PLAN_MAX_BPF 4096      /* instructions, the kernel's BPF_MAXINSNS */
 #define PLAN_MAX_VIEW_NAME 32  /* VIEW_LIVE: a file of the live view, [a-z0-9_] */
+#define PLAN_MAX_DEVICES 16    /* DEVICE ops: nodes in the supervisor's device tmpfs */
 #define PLAN_MAX_TIME_ORIGIN INT64_MAX /* ns; an offset of minus it must fit a signed clock */
 /* Every decoded string is copied with a NUL: the copies need the string bytes, which are
  * part of the body, plus one byte per string. A record is at least 8 bytes and holds at
@@ -50,7 +51,8 @@ enum { NS_PID = 1, NS_MOUNT = 2, NS_UTS = 4, NS_IPC = 8, NS_NET = 16, NS_USER = 
        NS_CGROUP = 64, NS_TIME = 128, NS_ALL = 255 };
 
 enum { OP_ROOT_BIND = 1, OP_ROOT_TMPFS, OP_BIND, OP_TMPFS, OP_PROC, OP_DIR, OP_SYMLINK,
-       OP_FILE, OP_MASK, OP_READONLY_PATH, OP_VIEW_SNAPSHOT, OP_VIEW_LIVE };
+       OP_FILE, OP_MASK, OP_READONLY_PATH, OP_VIEW_SNAPSHOT, OP_VIEW_LIVE, OP_OVERLAY, OP_DEVICE,
+       OP_ROOT_OVERLAY };
 
 enum { MF_READONLY = 1, MF_NOSUID = 2, MF_NODEV = 4, MF_NOEXEC = 8, MF_RECURSIVE = 16,
        MF_CREATE_TARGET = 32, MF_ALL = 63 };
@@ -103,6 +105,7 @@ struct plan {
     int has_time_origin;                       /* TIME_ORIGIN: present iff NS_TIME */
     uint64_t time_origin_ns;                   /* host CLOCK_BOOTTIME at the run's start, <= INT64_MAX */
     unsigned n_live_views;                     /* how many MOUNTs are VIEW_LIVE (fd 5 is needed) */
+    unsigned n_devices;                        /* how many MOUNTs are DEVICE (<= PLAN_MAX_DEVICES) */
     size_t arena_used;
     char arena[PLAN_ARENA_SIZE];
 };

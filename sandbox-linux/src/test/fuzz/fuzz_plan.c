@@ -40,7 +40,7 @@
 enum { W_NS_PID = 1, W_NS_MOUNT = 2, W_NS_UTS = 4, W_NS_USER = 32, W_NS_TIME = 128,
        W_NS_ALL = 255 };
 enum { W_ROOT_BIND = 1, W_ROOT_TMPFS, W_BIND, W_TMPFS, W_PROC, W_DIR, W_SYMLINK, W_FILE,
-       W_MASK, W_READONLY_PATH, W_VIEW_SNAPSHOT, W_VIEW_LIVE };
+       W_MASK, W_READONLY_PATH, W_VIEW_SNAPSHOT, W_VIEW_LIVE, W_OVERLAY, W_DEVICE, W_ROOT_OVERLAY };
 enum { W_RO = 1, W_NOSUID = 2, W_NODEV = 4, W_NOEXEC = 8, W_RECURSIVE = 16, W_CREATE = 32 };
 #define W_MAX_PATH 4095u
 #define W_MAX_STRING 131071u
@@ -48,6 +48,7 @@ enum { W_RO = 1, W_NOSUID = 2, W_NODEV = 4, W_NOEXEC = 8, W_RECURSIVE = 16, W_CR
 #define W_MAX_FILE 65536u
 #define W_MAX_VIEW_CONTENT (1u << 20)
 #define W_MAX_HOSTNAME 64u
+#define W_MAX_DEVICES 16u
 #define W_MAX_CPUS_MILLI 1048576u
 #define W_MAX_RESOURCES 16u
 #define W_MAX_VIEW_NAME 32u
@@ -153,7 +154,10 @@ static unsigned mount_flags_allowed(unsigned op)
     const unsigned mnt = W_RO | W_NOSUID | W_NODEV | W_NOEXEC;
     switch (op) {
     case W_ROOT_BIND: return mnt | W_RECURSIVE;
-    case W_ROOT_TMPFS: return mnt;
+    case W_ROOT_TMPFS:
+    case W_ROOT_OVERLAY: return mnt;
+    case W_OVERLAY: return mnt | W_CREATE;
+    case W_DEVICE: return W_RO | W_NOSUID | W_NOEXEC | W_CREATE;
     case W_BIND: return mnt | W_RECURSIVE | W_CREATE;
     case W_TMPFS:
     case W_PROC: return mnt | W_CREATE;
@@ -169,8 +173,9 @@ static unsigned mount_flags_allowed(unsigned op)
 static void check_mount(const struct plan_mount *m, unsigned i, uint32_t ns)
 {
     unsigned op = m->op;
-    CHECK(op >= W_ROOT_BIND && op <= W_VIEW_LIVE, "MOUNT %u: op %u", i, op);
-    int is_root = op == W_ROOT_BIND || op == W_ROOT_TMPFS;
+    CHECK(op >= W_ROOT_BIND && op <= W_ROOT_OVERLAY, "MOUNT %u: op %u", i, op);
+    int is_root = op == W_ROOT_BIND || op == W_ROOT_TMPFS || op == W_ROOT_OVERLAY;
+    CHECK(!(op == W_OVERLAY || op == W_ROOT_OVERLAY) || (m->flags & W_RO), "MOUNT %u: overlay without RO", i);
     CHECK(is_root == (i == 0), "MOUNT %u: op %u; the first MOUNT, and only it, must be a ROOT op",
           i, op);
     CHECK((m->flags & ~mount_flags_allowed(op)) == 0, "MOUNT %u: flags 0x%x on op %u", i,
@@ -184,9 +189,12 @@ static void check_mount(const struct plan_mount *m, unsigned i, uint32_t ns)
     size_t slen = arena_string(m->source, "MOUNT source", i);
     CHECK(slen == m->source_len, "MOUNT %u: source_len %u but the string has %zu bytes", i,
           m->source_len, slen);
-    if (op == W_ROOT_BIND || op == W_BIND)
+    if (op == W_ROOT_BIND || op == W_BIND || op == W_OVERLAY || op == W_ROOT_OVERLAY)
         CHECK(path_ok(m->source, slen), "MOUNT %u: bind source is not a normalized absolute path",
               i);
+    else if (op == W_DEVICE)
+        CHECK(path_ok(m->source, slen) && slen > 5 && memcmp(m->source, "/dev/", 5) == 0,
+              "MOUNT %u: device source is not a normalized path under /dev/", i);
     else if (op == W_SYMLINK)
         CHECK(slen >= 1 && slen <= W_MAX_PATH, "MOUNT %u: symlink source of %zu bytes", i, slen);
     else if (op == W_FILE)

@@ -32,7 +32,7 @@ PID, MNT, UTS, IPC, NET, USER, CGNS, TIMENS = 1, 2, 4, 8, 16, 32, 64, 128
 ALL_NS = 255
 # mount ops and flags
 ROOT_BIND, ROOT_TMPFS, BIND, TMPFS, PROC, DIR, SYMLINK, FILE, MASK, READONLY_PATH, \
-    VIEW_SNAPSHOT, VIEW_LIVE = range(1, 13)
+    VIEW_SNAPSHOT, VIEW_LIVE, OVERLAY, DEVICE, ROOT_OVERLAY = range(1, 16)
 RO, NOSUID, NODEV, NOEXEC, RECURSIVE, CREATE = 1, 2, 4, 8, 16, 32
 # SECURITY / SECCOMP flags
 NO_NEW_PRIVS, NOTIFY = 1, 1
@@ -323,7 +323,33 @@ def seeds():
     bad('view-size', [view_ns, root, mount(VIEW_SNAPSHOT, '/proc/meminfo', 'x', size=4096), arg('x')])
     bad('view-root-target', [view_ns, root, mount(VIEW_LIVE, '/', 'meminfo'), arg('x')])
     bad('view-no-mount-ns', [ns(PID), root, mount(VIEW_LIVE, '/proc/meminfo', 'meminfo'), arg('x')])
-    bad('view-op-13', [view_ns, root, mount(13, '/proc/meminfo'), arg('x')])
+    bad('mount-op-16', [view_ns, root, mount(16, '/proc/meminfo'), arg('x')])
+    # ---- read-only overlays and device nodes of the sandbox's own ----
+    ok('overlays', [ns(MNT | USER),
+        mount(ROOT_TMPFS, '/', flags=RO | NOSUID | NODEV, mode=0o755, size=1 << 20),
+        mount(OVERLAY, '/usr', '/usr', flags=RO | NOSUID | NODEV | CREATE),
+        mount(OVERLAY, '/etc/ld.so.cache', '/etc/ld.so.cache', flags=RO | NOSUID | NODEV | NOEXEC | CREATE),
+        mount(TMPFS, '/dev', flags=NOSUID | NOEXEC | CREATE, mode=0o755, size=64 << 10),
+        mount(DEVICE, '/dev/null', '/dev/null', flags=NOSUID | NOEXEC | CREATE),
+        mount(DEVICE, '/dev/tty', '/dev/tty', flags=RO | NOSUID | NOEXEC),
+        arg('/bin/true')])
+    ok('root-overlay', [ns(MNT), mount(ROOT_OVERLAY, '/', '/srv/rootfs', flags=RO | NOSUID | NODEV),
+                        arg('/bin/true')])
+    dev = mount(DEVICE, '/dev/null', '/dev/null', flags=NOSUID | NOEXEC | CREATE)
+    ok('devices-16', [ns(MNT), root] + [dev] * 16 + [arg('x')])
+    bad('devices-17', [ns(MNT), root] + [dev] * 17 + [arg('x')])
+    bad('device-not-under-dev', [ns(MNT), root, mount(DEVICE, '/dev/null', '/etc/null'), arg('x')])
+    bad('device-dev-itself', [ns(MNT), root, mount(DEVICE, '/dev/null', '/dev'), arg('x')])
+    bad('device-dotdot', [ns(MNT), root, mount(DEVICE, '/dev/null', '/dev/../etc/shadow'), arg('x')])
+    bad('device-nodev', [ns(MNT), root, mount(DEVICE, '/dev/null', '/dev/null', flags=NODEV), arg('x')])
+    bad('device-recursive', [ns(MNT), root, mount(DEVICE, '/dev/null', '/dev/null', flags=RECURSIVE), arg('x')])
+    bad('overlay-writable', [ns(MNT), root, mount(OVERLAY, '/usr', '/usr', flags=NOSUID), arg('x')])
+    bad('overlay-recursive', [ns(MNT), root, mount(OVERLAY, '/usr', '/usr', flags=RO | RECURSIVE), arg('x')])
+    bad('overlay-relative', [ns(MNT), root, mount(OVERLAY, '/usr', 'usr', flags=RO), arg('x')])
+    bad('overlay-mode', [ns(MNT), root, mount(OVERLAY, '/usr', '/usr', flags=RO, mode=0o755), arg('x')])
+    bad('overlay-root-target', [ns(MNT), root, mount(OVERLAY, '/', '/usr', flags=RO), arg('x')])
+    bad('root-overlay-writable', [ns(MNT), mount(ROOT_OVERLAY, '/', '/srv', flags=NOSUID), arg('x')])
+    bad('root-overlay-second', [ns(MNT), root, mount(ROOT_OVERLAY, '/', '/srv', flags=RO), arg('x')])
     out['bad-security-missing'] = plan(MIN)
     out['bad-security-missing-with-seccomp'] = plan(MIN + [seccomp(0, FILTER)])
     out['bad-security-twice'] = plan(MIN + [security(), security()])

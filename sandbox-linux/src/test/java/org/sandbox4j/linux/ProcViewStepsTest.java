@@ -533,7 +533,7 @@ class ProcViewStepsTest {
             "TIME_ORIGIN: must be at most 2^63-1"),
         Arguments.of("namespace bit 256", plan(base | 256, nothing), "NAMESPACES: unknown bits 0x100"),
         Arguments.of("tag 17", plan(base, w -> w.u64(17, 0)), "unknown tag 17"),
-        Arguments.of("mount op 13", plan(base, w -> w.mount(13, 0, 0, 0, new byte[0], "/proc/x")), "unknown op 13"),
+        Arguments.of("mount op 16", plan(base, w -> w.mount(16, 0, 0, 0, new byte[0], "/proc/x")), "unknown op 16"),
         Arguments.of("a live view name with capitals", plan(base, w -> w.mount(12, 0, 0, 0, bytes("MemInfo"),
             "/proc/meminfo")), "view file name of [a-z0-9_] only"),
         Arguments.of("a live view name with a slash", plan(base, w -> w.mount(12, 0, 0, 0, bytes("../meminfo"),
