@@ -48,7 +48,22 @@ public final class MountStep {
      */
     VIEW_LIVE,
     /** Shows the run's own cgroup, read-only, at the target (the run cgroup is known at start). */
-    CGROUP_VIEW
+    CGROUP_VIEW,
+    /**
+     * A host directory or regular file, read-only, in inodes of the sandbox's own: a read-only
+     * overlay of the directory (of a file's parent directory, of which only the file is
+     * bound). Locks ({@code flock}, {@code fcntl}) on it never meet those of the host or of
+     * another sandbox. Like a non-recursive bind, it shows no submounts.
+     */
+    OVERLAY,
+    /**
+     * A character device node of the sandbox's own with the number of the host's node
+     * {@link #source()}, bound over the target: made by the helper as root of the initial
+     * user namespace, so locks on it never meet those of the host or of another sandbox.
+     */
+    DEVICE,
+    /** The new root is a read-only overlay of a host directory (see {@link #OVERLAY}). */
+    ROOT_OVERLAY
   }
 
   /** Options of a step. */
@@ -89,7 +104,7 @@ public final class MountStep {
     this.flags = Sets.immutableEnumSet(flags);
     checkArgument(mode >= 0 && mode <= 07777, "mode out of range: %s", Integer.toOctalString(mode));
     checkArgument(sizeBytes >= 0, "size must not be negative: %s", sizeBytes);
-    boolean isRoot = op == Op.ROOT_BIND || op == Op.ROOT_TMPFS;
+    boolean isRoot = op == Op.ROOT_BIND || op == Op.ROOT_TMPFS || op == Op.ROOT_OVERLAY;
     checkArgument(isRoot == target.equals("/"), "%s step cannot target %s", op, target);
     if (op == Op.FILE) {
       checkArgument(source.length() <= MAX_FILE_CONTENT, "file %s content longer than %s", target, MAX_FILE_CONTENT);
@@ -159,6 +174,8 @@ public final class MountStep {
         + (sizeBytes != 0 ? " size=" + DataSize.ofBytes(sizeBytes) : "");
     String what;
     switch (op) {
+      case ROOT_OVERLAY: case OVERLAY: what = "overlay " + source + " -> " + target + " (own inodes)"; break;
+      case DEVICE: what = "device " + source + " -> " + target + " (own node)"; break;
       case ROOT_BIND: case BIND: what = op.name().toLowerCase() + " " + source + " -> " + target; break;
       case SYMLINK: what = "symlink " + target + " -> " + source; break;
       case FILE: what = "file " + target + " (" + source.length() + " bytes)"; break;

@@ -443,12 +443,39 @@ final class HostDoctor {
         : "before 5.2: mounts fall back to mount(2)", "Linux 5.2 or later");
     add("mount_setattr", feature(5, 12), Kernel.atLeast(5, 12) ? "read-only binds are recursive"
         : "before 5.12: recursive read-only binds fail to launch", "Linux 5.12 or later");
-    boolean overlay = readOr(Path.of("/proc/filesystems"), "").contains("\toverlay\n");
-    add("overlayfs in a user namespace", Status.INFO, (Kernel.atLeast(5, 11) ? "possible (5.11+)" : "not before 5.11")
-        + (overlay ? "" : ", overlay not in /proc/filesystems (module not loaded)")
-        + "; sandbox4j does not use it yet", "");
+    fileLocks(helper, helperFailure);
     memfd(helper, helperFailure);
     procView();
+  }
+
+  /**
+   * Whether a sandbox (with a user namespace, as strict() makes them) gets inodes of its own
+   * for what it shares read-only: read-only overlays, and as root device nodes of its own.
+   * Without them, cooperating sandboxes can pass bits through flock/fcntl locks (SECURITY.md).
+   */
+  private void fileLocks(HelperBinary helper, SandboxLaunchException helperFailure) {
+    String name = "file locks on shared read-only files";
+    if (helper == null) {
+      add(name, Status.FAIL, "not tried: the helper cannot be loaded (" + helperFailure.getMessage() + ")",
+          helperRemedy());
+      return;
+    }
+    Probe overlays = probe(Sandbox.builder().hostRootfs().mountDev().userNamespace().withoutSeccomp().build(),
+        helper, null);
+    boolean overlayModule = readOr(Path.of("/proc/filesystems"), "").contains("\toverlay\n");
+    if (!overlays.ok()) {
+      add(name, Status.WARN, "shared: read-only overlays could not be mounted in a user namespace ("
+          + overlays.why() + (overlayModule ? "" : "; overlay is not in /proc/filesystems")
+          + "): sandboxes bind the host's files, and cooperating sandboxes can pass bits through flock/fcntl"
+          + " locks on them", "load the overlay module (modprobe overlay); Linux 5.11 or later");
+    } else if (HostViewSupport.initialUserNamespaceRoot()) {
+      add(name, Status.PASS, "private inodes: read-only overlays of shared host files, device nodes of each"
+          + " sandbox's own", "");
+    } else {
+      add(name, Status.WARN, "private inodes for host files (read-only overlays); the device nodes in /dev are the"
+          + " host's (no mknod without root), so locks on /dev/null & co. are shared", "run the JVM as root for"
+          + " device nodes of each sandbox's own");
+    }
   }
 
   /** The live /proc view is served over FUSE; without it sandboxes with limits get a static snapshot. */

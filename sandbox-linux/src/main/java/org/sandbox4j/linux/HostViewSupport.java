@@ -19,25 +19,62 @@ final class HostViewSupport implements Planner.ViewHost {
   private static final Optional<String> FUSE_UNAVAILABLE = probeFuse();
   private static final boolean TIME_NAMESPACES = Files.exists(Path.of("/proc/self/ns/time"));
 
+  private static final boolean INITIAL_USER_NAMESPACE_ROOT = initialUserNamespaceRoot();
+
   private final Optional<String> cgroupUnavailable;
   private final Function<Boolean, Optional<String>> liveMountProbe;
+  private final Function<Boolean, Optional<String>> privateInodesProbe;
 
-  private HostViewSupport(Optional<String> cgroupUnavailable, Function<Boolean, Optional<String>> liveMountProbe) {
+  private HostViewSupport(Optional<String> cgroupUnavailable, Function<Boolean, Optional<String>> liveMountProbe,
+      Function<Boolean, Optional<String>> privateInodesProbe) {
     this.cgroupUnavailable = cgroupUnavailable;
     this.liveMountProbe = liveMountProbe;
+    this.privateInodesProbe = privateInodesProbe;
   }
 
-  /** Support on this host, where the run cgroup is missing for {@code cgroupUnavailable} (empty: it is there). */
+  /**
+   * Support on this host, where the run cgroup is missing for {@code cgroupUnavailable}
+   * (empty: it is there), assuming that overlays (and, as root, device nodes) can be made.
+   */
   static HostViewSupport of(Optional<String> cgroupUnavailable) {
-    return new HostViewSupport(cgroupUnavailable, userNamespace -> Optional.empty());
+    return new HostViewSupport(cgroupUnavailable, userNamespace -> Optional.empty(), userNamespace -> Optional.empty());
+  }
+
+  /** As {@link #of(Optional)}, with files shared read-only bound, never overlaid ({@code why}). */
+  static HostViewSupport withoutPrivateInodes(Optional<String> cgroupUnavailable, String why) {
+    return new HostViewSupport(cgroupUnavailable, userNamespace -> Optional.empty(),
+        userNamespace -> Optional.of(why));
   }
 
   /**
    * As {@link #of(Optional)}, and {@code liveMountProbe} (with or without a user namespace)
-   * tries a live view once before one is chosen automatically.
+   * tries a live view once before one is chosen automatically, {@code privateInodesProbe}
+   * overlays and device nodes once before a sandbox gets them.
    */
-  static HostViewSupport of(Optional<String> cgroupUnavailable, Function<Boolean, Optional<String>> liveMountProbe) {
-    return new HostViewSupport(cgroupUnavailable, liveMountProbe);
+  static HostViewSupport of(Optional<String> cgroupUnavailable, Function<Boolean, Optional<String>> liveMountProbe,
+      Function<Boolean, Optional<String>> privateInodesProbe) {
+    return new HostViewSupport(cgroupUnavailable, liveMountProbe, privateInodesProbe);
+  }
+
+  @Override
+  public Optional<String> privateInodesFailure(boolean userNamespace) {
+    return privateInodesProbe.apply(userNamespace);
+  }
+
+  @Override
+  public boolean privateDeviceNodes() {
+    return INITIAL_USER_NAMESPACE_ROOT;
+  }
+
+  /** Whether this JVM runs as root of the initial user namespace (whose uid map is the identity of all ids). */
+  static boolean initialUserNamespaceRoot() {
+    try {
+      String map = Files.readString(Path.of("/proc/self/uid_map")).trim();
+      return LibC.INSTANCE.geteuid() == 0 && map.split("\\s+").length == 3
+          && map.matches("0\\s+0\\s+4294967295");
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   @Override

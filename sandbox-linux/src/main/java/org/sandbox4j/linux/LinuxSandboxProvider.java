@@ -26,6 +26,8 @@ public final class LinuxSandboxProvider implements SandboxProvider {
   /** Why a live view cannot be mounted, by whether the sandbox has a user namespace; tried once each. */
   private final Map<Boolean, Optional<String>> liveMountFailures = new ConcurrentHashMap<>();
   private static final long LIVE_PROBE_SECONDS = 10;
+  /** Why sandboxes cannot get inodes of their own, by whether they have a user namespace; tried once each. */
+  private final Map<Boolean, Optional<String>> privateInodesFailures = new ConcurrentHashMap<>();
 
   /** Public for {@link java.util.ServiceLoader}. */
   public LinuxSandboxProvider() {}
@@ -48,7 +50,7 @@ public final class LinuxSandboxProvider implements SandboxProvider {
         : Optional.of(((SandboxLaunchException) state).detail());
     return Planner.plan(sandbox, command, LibC.INSTANCE.geteuid(), LibC.INSTANCE.getegid(),
         HostViewSupport.of(noCgroup, userNamespace -> liveMountFailures.computeIfAbsent(userNamespace,
-            this::tryLiveView)));
+            this::tryLiveView), this::privateInodesFailure));
   }
 
   /**
@@ -65,7 +67,7 @@ public final class LinuxSandboxProvider implements SandboxProvider {
       }
       Sandbox probe = builder.build();
       LaunchPlan plan = Planner.plan(probe, probe.command("/bin/true"), LibC.INSTANCE.geteuid(),
-          LibC.INSTANCE.getegid(), HostViewSupport.of(Optional.empty()));
+          LibC.INSTANCE.getegid(), HostViewSupport.withoutPrivateInodes(Optional.empty(), "not part of this probe"));
       HelperProcess process = HelperProcess.start(plan, helper().execPath(), cgroupDriver());
       try {
         process.result().get(LIVE_PROBE_SECONDS, TimeUnit.SECONDS);
@@ -80,6 +82,46 @@ public final class LinuxSandboxProvider implements SandboxProvider {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return Optional.of("interrupted while trying a live view");
+    }
+  }
+
+  /**
+   * Why sandboxes (with a user namespace or without) cannot get inodes of their own for the
+   * host files they share read-only; tried once each by launching {@code /bin/true} in a
+   * host-derived root with overlays (and, as root, device nodes of its own). Where the
+   * kernel refuses (no overlay module, a user namespace before Linux 5.11), sandboxes fall
+   * back to binds of the host's files, and the doctor says that locks on them are shared.
+   */
+  Optional<String> privateInodesFailure(boolean userNamespace) {
+    return privateInodesFailures.computeIfAbsent(userNamespace, this::tryPrivateInodes);
+  }
+
+  private Optional<String> tryPrivateInodes(boolean userNamespace) {
+    try {
+      Sandbox.Builder builder = Sandbox.builder().hostRootfs().mountDev().withoutSeccomp();
+      if (userNamespace) {
+        builder.userNamespace();
+      }
+      Sandbox probe = builder.build();
+      LaunchPlan plan = Planner.plan(probe, probe.command("/bin/true"), LibC.INSTANCE.geteuid(),
+          LibC.INSTANCE.getegid(), HostViewSupport.of(Optional.empty()));
+      HelperProcess process = HelperProcess.start(plan, helper().execPath(), cgroupDriver());
+      try {
+        org.sandbox4j.SandboxResult result = process.result().get(LIVE_PROBE_SECONDS, TimeUnit.SECONDS);
+        if (!result.succeeded()) {
+          return Optional.of("/bin/true with read-only overlays ended " + result.termination());
+        }
+      } finally {
+        process.close();
+      }
+      return Optional.empty();
+    } catch (SandboxLaunchException e) {
+      return Optional.of("read-only overlays could not be mounted here (" + e.getMessage() + ")");
+    } catch (ExecutionException | TimeoutException e) {
+      return Optional.of("a sandbox with read-only overlays did not finish (" + e + ")");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.of("interrupted while trying read-only overlays");
     }
   }
 

@@ -156,7 +156,8 @@ final class PlanCodec {
   private static final MountStep.Op[] OPS = {
     null, MountStep.Op.ROOT_BIND, MountStep.Op.ROOT_TMPFS, MountStep.Op.BIND, MountStep.Op.TMPFS,
     MountStep.Op.PROC, MountStep.Op.DIR, MountStep.Op.SYMLINK, MountStep.Op.FILE, MountStep.Op.MASK,
-    MountStep.Op.READONLY_PATH, MountStep.Op.VIEW_SNAPSHOT, MountStep.Op.VIEW_LIVE
+    MountStep.Op.READONLY_PATH, MountStep.Op.VIEW_SNAPSHOT, MountStep.Op.VIEW_LIVE, MountStep.Op.OVERLAY,
+    MountStep.Op.DEVICE, MountStep.Op.ROOT_OVERLAY
   };
 
   private static final MountStep.Flag[] FLAGS = {

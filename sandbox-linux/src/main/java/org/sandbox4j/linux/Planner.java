@@ -70,8 +70,15 @@ final class Planner {
   /** Targets of the mounts planned so far, and whether each is a tmpfs the plan made. */
   private final List<String> mountTargets = new ArrayList<>();
   private final List<Boolean> mountIsTmpfs = new ArrayList<>();
+  /** Host files shared read-only get inodes of their own (overlays); else they are bound. */
+  private final boolean privateInodes;
+  /** The minimal /dev's nodes are the helper's own, not binds of the host's. */
+  private final boolean privateDevices;
 
-  private Planner() {}
+  private Planner(boolean privateInodes, boolean privateDevices) {
+    this.privateInodes = privateInodes;
+    this.privateDevices = privateDevices;
+  }
 
   /** What this host offers a {@link ProcView}; the provider answers from its probes. */
   interface ViewHost {
@@ -85,6 +92,21 @@ final class Planner {
      */
     default Optional<String> liveMountFailure(boolean userNamespace) {
       return Optional.empty();
+    }
+
+    /**
+     * Why sandboxes (with or without a user namespace) cannot get inodes of their own for the
+     * host files they share read-only (read-only overlays; device nodes made by the helper
+     * when it runs as root of the initial user namespace); empty when they can. Where they
+     * cannot, the plan binds the host's files, and locks on them are shared.
+     */
+    default Optional<String> privateInodesFailure(boolean userNamespace) {
+      return Optional.empty();
+    }
+
+    /** Whether the helper can make device nodes: it runs as root of the initial user namespace. */
+    default boolean privateDeviceNodes() {
+      return false;
     }
 
     /** Whether the kernel has time namespaces (Linux 5.6, {@code CONFIG_TIME_NS}). */
@@ -151,7 +173,9 @@ final class Planner {
       }
     }
     if (sandbox.rootFilesystem().isPresent()) {
-      Planner planner = new Planner();
+      boolean privateInodes =
+          viewHost.privateInodesFailure(sandbox.namespaces().contains(Namespace.USER)).isEmpty();
+      Planner planner = new Planner(privateInodes, privateInodes && viewHost.privateDeviceNodes());
       planner.fileSystem(sandbox, view, viewHost);
       planner.steps.forEach(plan::mountStep);
     }
@@ -199,7 +223,8 @@ final class Planner {
       if (root.access() == Access.READ_ONLY) {
         flags.add(READ_ONLY);
       }
-      mount(Op.ROOT_BIND, directory.toString(), "/", flags, 0, 0);
+      mount(root.access() == Access.READ_ONLY && privateInodes ? Op.ROOT_OVERLAY : Op.ROOT_BIND,
+          directory.toString(), "/", flags, 0, 0);
     } else {
       mount(Op.ROOT_TMPFS, "", "/", EnumSet.of(READ_ONLY, NOSUID, NODEV), 0755, ROOT_TMPFS_SIZE.toBytes());
       hostDerivedRoot(sandbox);
@@ -235,7 +260,9 @@ final class Planner {
         if (m.access() == Access.READ_ONLY) {
           flags.add(READ_ONLY);
         }
-        mount(Op.BIND, source.toString(), m.target(), flags, 0, 0);
+        // Writable binds share the host's files by the caller's choice: they stay binds.
+        mount(m.access() == Access.READ_ONLY ? readOnlyOp(source) : Op.BIND, source.toString(), m.target(), flags,
+            0, 0);
       }
     }
   }
@@ -283,11 +310,20 @@ final class Planner {
       if (Files.isSymbolicLink(host)) {
         create(Op.SYMLINK, Files.readSymbolicLink(host).toString(), target, 0);
       } else if (Files.exists(host, LinkOption.NOFOLLOW_LINKS)) {
-        mount(Op.BIND, host.toString(), target, EnumSet.of(READ_ONLY, NOSUID, NODEV), 0, 0);
+        mount(readOnlyOp(host), host.toString(), target, EnumSet.of(READ_ONLY, NOSUID, NODEV), 0, 0);
       }
     } catch (IOException e) {
       throw new SandboxLaunchException("host root", target, 0, "", e.toString(), e);
     }
+  }
+
+  /**
+   * How a host path is shown read-only: a directory or regular file as an overlay (inodes
+   * of the sandbox's own) where the host allows it, anything else (devices, sockets) bound.
+   */
+  private Op readOnlyOp(Path host) {
+    boolean plain = Files.isDirectory(host) || Files.isRegularFile(host);
+    return privateInodes && plain ? Op.OVERLAY : Op.BIND;
   }
 
   /**
@@ -336,7 +372,8 @@ final class Planner {
   private void minimalDev() throws SandboxLaunchException {
     mount(Op.TMPFS, "", "/dev", EnumSet.of(NOSUID, NOEXEC), 0755, DEV_SIZE.toBytes());
     for (String device : DEVICES) {
-      mount(Op.BIND, "/dev/" + device, "/dev/" + device, EnumSet.of(NOSUID, NOEXEC), 0, 0);
+      mount(privateDevices ? Op.DEVICE : Op.BIND, "/dev/" + device, "/dev/" + device, EnumSet.of(NOSUID, NOEXEC),
+          0, 0);
     }
     create(Op.SYMLINK, "/proc/self/fd", "/dev/fd", 0);
     create(Op.SYMLINK, "/proc/self/fd/0", "/dev/stdin", 0);

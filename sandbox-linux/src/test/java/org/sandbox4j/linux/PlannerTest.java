@@ -58,7 +58,8 @@ class PlannerTest {
   void aCallersRootIsNeverWrittenTo(@TempDir Path rootfs) throws Exception {
     LaunchPlan plan = plan(Sandbox.builder().rootfs(rootfs).mountProc().mountDev().mountTmp().build());
     MountStep root = plan.mountSteps().get(0);
-    assertThat(root.op()).isEqualTo(Op.ROOT_BIND);
+    // Read-only: an overlay of the directory where the host can make one (else a bind).
+    assertThat(root.op()).isIn(Op.ROOT_OVERLAY, Op.ROOT_BIND);
     assertThat(root.source()).isEqualTo(rootfs.toString());
     assertThat(root.flags()).contains(Flag.READ_ONLY, Flag.NOSUID, Flag.NODEV);
     for (MountStep step : plan.mountSteps()) {
@@ -109,6 +110,64 @@ class PlannerTest {
       @Override
       public String snapshot(String name, ResourceLimits limits) {
         return "snapshot of " + name + "\n";
+      }
+    };
+  }
+
+  @Test
+  void filesSharedReadOnlyGetInodesOfTheirOwnWhereTheHostAllows(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("data.txt"), "x");
+    Path writable = Files.createDirectory(dir.resolve("out"));
+    Sandbox sandbox = Sandbox.builder().strict().bindMount(dir, "/data").bindMount(file, "/file.txt")
+        .bindMount(writable, "/out", org.sandbox4j.Access.READ_WRITE).build();
+    LaunchPlan plan = plan(sandbox, inodes(Optional.empty(), true));
+    assertThat(step(plan, "/usr").op()).isEqualTo(Op.OVERLAY);
+    assertThat(step(plan, "/etc/ld.so.cache").op()).isEqualTo(Op.OVERLAY);
+    assertThat(step(plan, "/data").op()).isEqualTo(Op.OVERLAY);
+    assertThat(step(plan, "/file.txt").op()).isEqualTo(Op.OVERLAY);
+    assertThat(step(plan, "/out").op()).as("a writable bind stays a bind").isEqualTo(Op.BIND);
+    assertThat(step(plan, "/dev/null").op()).isEqualTo(Op.DEVICE);
+    assertThat(step(plan, "/dev/null").source()).isEqualTo("/dev/null");
+
+    LaunchPlan rootless = plan(sandbox, inodes(Optional.empty(), false));
+    assertThat(step(rootless, "/usr").op()).isEqualTo(Op.OVERLAY);
+    assertThat(step(rootless, "/dev/null").op()).as("no device nodes without root").isEqualTo(Op.BIND);
+
+    LaunchPlan old = plan(sandbox, inodes(Optional.of("no overlayfs"), true));
+    assertThat(old.mountSteps()).noneMatch(s -> s.op() == Op.OVERLAY || s.op() == Op.DEVICE);
+    assertThat(step(old, "/usr").op()).isEqualTo(Op.BIND);
+    assertThat(step(old, "/dev/null").op()).isEqualTo(Op.BIND);
+  }
+
+  private static MountStep step(LaunchPlan plan, String target) {
+    return plan.mountSteps().stream().filter(s -> s.target().equals(target)).findFirst().orElseThrow();
+  }
+
+  private static Planner.ViewHost inodes(Optional<String> failure, boolean deviceNodes) {
+    return new Planner.ViewHost() {
+      @Override
+      public Optional<String> liveUnavailableReason() {
+        return Optional.of("not in this test");
+      }
+
+      @Override
+      public Optional<String> privateInodesFailure(boolean userNamespace) {
+        return failure;
+      }
+
+      @Override
+      public boolean privateDeviceNodes() {
+        return deviceNodes;
+      }
+
+      @Override
+      public boolean timeNamespaces() {
+        return true;
+      }
+
+      @Override
+      public String snapshot(String name, org.sandbox4j.ResourceLimits limits) {
+        return "";
       }
     };
   }
