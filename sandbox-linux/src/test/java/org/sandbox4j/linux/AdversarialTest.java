@@ -534,6 +534,50 @@ class AdversarialTest {
     assertNoChannelBetweenTwoSandboxes("keyring");
   }
 
+  @Test
+  void flockOnASharedReadOnlyFileDoesNotConnectTwoSandboxes() throws Exception {
+    assertNoChannelBetweenTwoSandboxes("flock");
+  }
+
+  @Test
+  void fcntlLocksOnASharedReadOnlyFileDoNotConnectTwoSandboxes() throws Exception {
+    assertNoChannelBetweenTwoSandboxes("fcntl-lock");
+  }
+
+  @Test
+  void aLockASandboxHoldsOnASharedReadOnlyFileDoesNotBlockTheHost() throws Exception {
+    try (Running holder = start(strict().build(), newMarker(), AS_IS, "channels", "hold-flock")) {
+      holder.awaitReady();
+      assertThat(hostFlock("/usr/lib/os-release")).as("flock -n -x /usr/lib/os-release on the host").isZero();
+      Outcome outcome = holder.finish();
+      assertThat(outcome.stdout()).as("the sandbox held its lock:%n%s", outcome)
+          .contains("holding flock(LOCK_EX) on /usr/lib/os-release");
+    }
+  }
+
+  @Test
+  void aLockASandboxHoldsOnDevNullDoesNotBlockTheHost() throws Exception {
+    assumeTrue(HostViewSupport.initialUserNamespaceRoot(),
+        "device nodes of the sandbox's own need root of the initial user namespace; rootless sandboxes bind the "
+            + "host's nodes (SECURITY.md)");
+    SandboxCommand command = strict().build()
+        .command("/usr/bin/flock", "-x", "/dev/null", "/bin/sh", "-c", "echo ready; read line; echo held");
+    try (Running holder = new Running(command.start())) {
+      holder.awaitReady();
+      assertThat(hostFlock("/dev/null")).as("flock -n -x /dev/null on the host").isZero();
+      Outcome outcome = holder.finish();
+      assertThat(outcome.result().succeeded()).as("the sandbox held its lock:%n%s", outcome).isTrue();
+      assertThat(outcome.stdout()).contains("held");
+    }
+  }
+
+  /** The exit status of the host's flock(1) taking an exclusive lock on path without waiting. */
+  private static int hostFlock(String path) throws Exception {
+    Process flock = new ProcessBuilder("flock", "-n", "-x", path, "true").redirectErrorStream(true).start();
+    assertThat(flock.waitFor(10, TimeUnit.SECONDS)).as("flock on the host ended").isTrue();
+    return flock.exitValue();
+  }
+
   /** Sandbox A holds the channel open while sandbox B, running at the same time, probes it. */
   private static void assertNoChannelBetweenTwoSandboxes(String channel) throws Exception {
     String marker = newMarker();
