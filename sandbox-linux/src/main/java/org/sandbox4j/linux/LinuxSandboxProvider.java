@@ -105,7 +105,7 @@ public final class LinuxSandboxProvider implements SandboxProvider {
       Sandbox probe = builder.build();
       LaunchPlan plan = Planner.plan(probe, probe.command("/bin/true"), LibC.INSTANCE.geteuid(),
           LibC.INSTANCE.getegid(), HostViewSupport.of(Optional.empty()));
-      HelperProcess process = HelperProcess.start(plan, helper().execPath(), cgroupDriver());
+      HelperProcess process = HelperProcess.start(plan, helper().execPath(), null); // no cgroup needed (nor there, rootless)
       try {
         org.sandbox4j.SandboxResult result = process.result().get(LIVE_PROBE_SECONDS, TimeUnit.SECONDS);
         if (!result.succeeded()) {
