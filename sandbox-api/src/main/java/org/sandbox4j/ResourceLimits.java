@@ -123,8 +123,8 @@ public final class ResourceLimits {
 
   /** Whether anything here needs a cgroup. */
   public boolean needsCgroup() {
-    return memory != null || cpuQuota != null || cpus != null || memoryNodes != null || pids != null
-        || !io.isEmpty() || cpuTime != null;
+    return memory != null || memorySoft != null || cpuQuota != null || cpus != null || memoryNodes != null
+        || pids != null || !io.isEmpty() || cpuTime != null;
   }
 
   @Override
@@ -165,6 +165,8 @@ public final class ResourceLimits {
     if (memory != null) {
       lines.add("memory: " + memory + (swap().toBytes() == 0 ? ", no swap" : ", swap " + swap())
           + (memorySoft != null ? ", soft limit " + memorySoft : ""));
+    } else if (memorySoft != null) {
+      lines.add("memory: soft limit " + memorySoft);
     }
     if (cpuQuota != null) {
       lines.add("CPU bandwidth: " + cpuQuota.toNanos() / 1000 + " us per " + cpuPeriod.toNanos() / 1000 + " us");

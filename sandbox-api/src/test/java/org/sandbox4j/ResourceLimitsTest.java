@@ -91,6 +91,15 @@ class ResourceLimitsTest {
   }
 
   @Test
+  void aSoftMemoryLimitAloneNeedsACgroupAndIsDescribed() {
+    // Without a cgroup it could not be enforced: a provider must fail the launch, not drop it.
+    Sandbox sandbox = Sandbox.builder().memorySoftLimit(DataSize.ofMebibytes(32)).build();
+    assertThat(sandbox.limits().needsCgroup()).isTrue();
+    assertThat(sandbox.describe()).contains("[x] memory: soft limit 32 MiB")
+        .doesNotContain("[ ] resource limits: none");
+  }
+
+  @Test
   void listsUseTheKernelsFormat() {
     assertThat(ResourceLimits.formatList(ResourceLimits.parseList("cpuset", "0-3,8,10-11"))).isEqualTo("0-3,8,10-11");
   }
