@@ -22,6 +22,9 @@ abstract class CgroupDriver {
   /** System property: force cgroup version 1 or 2 instead of detecting it. */
   static final String VERSION_PROPERTY = "sandbox4j.cgroup.version";
   static final String PARENT_NAME = "sandbox4j";
+  /** What an unprivileged user does to get cgroups for sandboxes. */
+  static final String DELEGATION_REMEDY = "run as root, or start the JVM in a cgroup v2 subtree delegated to this user"
+      + " (systemd-run --user --scope -p Delegate=yes java ...), or set -D" + PARENT_PROPERTY + " to one";
 
   private static final Logger LOG = Logger.getLogger(CgroupDriver.class.getName());
   private static final String RUN_PREFIX = "run-";
@@ -99,8 +102,7 @@ abstract class CgroupDriver {
       Files.delete(probe);
     } catch (IOException e) {
       throw new SandboxLaunchException("cgroup", parent.toString(), 13, "EACCES",
-          "this user cannot create cgroups there (" + e.getMessage() + "): run as root, or start the JVM in a "
-              + "cgroup delegated to this user and set -D" + PARENT_PROPERTY);
+          "this user cannot create cgroups there (" + e.getMessage() + "): " + DELEGATION_REMEDY);
     }
   }
 

@@ -52,8 +52,7 @@ final class HostDoctor {
   private static final List<String> V2_CONTROLLERS = List.of("cpu", "cpuset", "io", "memory", "pids");
   private static final String USERNS_REMEDY = "kernel.unprivileged_userns_clone=1 / user.max_user_namespaces > 0"
       + " / AppArmor: kernel.apparmor_restrict_unprivileged_userns=0 or an AppArmor profile allowing userns";
-  private static final String DELEGATION_REMEDY = "run as root, or start the JVM in a delegated cgroup v2 subtree"
-      + " (systemd-run --user --scope -p Delegate=yes ...) and set -D" + CgroupDriver.PARENT_PROPERTY;
+  private static final String DELEGATION_REMEDY = CgroupDriver.DELEGATION_REMEDY;
 
   private final Source<HelperBinary> helperSource;
   private final Source<CgroupDriver> cgroupSource;

@@ -1,10 +1,13 @@
 package org.sandbox4j.linux;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.SortedSet;
 import org.sandbox4j.HostReport;
 import org.sandbox4j.LaunchPlan;
+import org.sandbox4j.ResourceLimits;
 import org.sandbox4j.Sandbox;
 import org.sandbox4j.SandboxCommand;
 import org.sandbox4j.SandboxLaunchException;
@@ -44,9 +47,25 @@ public final class LinuxSandboxProvider implements SandboxProvider {
       // Fail closed: a limit that cannot be enforced is an error, never a silently weaker sandbox.
       SandboxLaunchException reason = (SandboxLaunchException) state;
       throw new SandboxLaunchException(reason.stage(), reason.path(), reason.errno(), reason.errnoName(),
-          "the sandbox's limits need a cgroup: " + reason.detail(), reason);
+          String.join(", ", cgroupLimits(plan.limits())) + " cannot be enforced without a cgroup, and this JVM has none: "
+              + reason.detail(), reason);
     }
     return HelperProcess.start(plan, helper().execPath(), driver);
+  }
+
+  /** The limits in {@code limits} that need a cgroup, each as its builder option with its value. */
+  static List<String> cgroupLimits(ResourceLimits limits) {
+    List<String> names = new ArrayList<>();
+    limits.memory().ifPresent(m -> names.add("memoryLimit(" + m + ")"));
+    limits.memorySoft().ifPresent(m -> names.add("memorySoftLimit(" + m + ")"));
+    limits.cpuQuota().ifPresent(q -> names.add("cpuQuota(" + q.toNanos() / 1000 + " us per "
+        + limits.cpuPeriod().get().toNanos() / 1000 + " us)"));
+    limits.cpus().ifPresent(c -> names.add("cpuset(" + OnlineCpus.format(c) + ")"));
+    limits.memoryNodes().ifPresent(n -> names.add("memoryNodes(" + OnlineCpus.format(n) + ")"));
+    limits.pids().ifPresent(p -> names.add("pidsLimit(" + p + ")"));
+    limits.io().forEach(t -> names.add("ioThrottle(" + t + ")"));
+    limits.cpuTime().ifPresent(t -> names.add("cpuTimeLimit(" + t + ")"));
+    return names;
   }
 
   /**
