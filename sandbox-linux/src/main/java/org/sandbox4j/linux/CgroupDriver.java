@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -58,6 +59,9 @@ abstract class CgroupDriver {
 
   /** For people: which version, which controllers, where. */
   abstract String describe();
+
+  /** The parent cgroups of run cgroups: one per v1 hierarchy, or the one of v2. */
+  abstract List<Path> parents();
 
   /** Creates the run cgroup and writes the limits; throws naming the limit a host cannot enforce. */
   abstract RunCgroup create(ResourceLimits limits) throws SandboxLaunchException;

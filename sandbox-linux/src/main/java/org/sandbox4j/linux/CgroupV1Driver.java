@@ -84,6 +84,11 @@ final class CgroupV1Driver extends CgroupDriver {
   }
 
   @Override
+  List<Path> parents() {
+    return List.copyOf(parents.values());
+  }
+
+  @Override
   RunCgroup create(ResourceLimits limits) throws SandboxLaunchException {
     Set<String> needed = new TreeSet<>(ALWAYS);
     if (limits.cpuQuota().isPresent()) {

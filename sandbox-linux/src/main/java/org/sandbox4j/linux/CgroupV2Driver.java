@@ -70,6 +70,11 @@ final class CgroupV2Driver extends CgroupDriver {
   }
 
   @Override
+  List<Path> parents() {
+    return List.of(parent);
+  }
+
+  @Override
   RunCgroup create(ResourceLimits limits) throws SandboxLaunchException {
     require("memory", limits.memory().isPresent() || limits.memorySoft().isPresent());
     require("cpu", limits.cpuQuota().isPresent());
