@@ -29,7 +29,8 @@ abstract class CgroupDriver {
 
   private static final Logger LOG = Logger.getLogger(CgroupDriver.class.getName());
   private static final String RUN_PREFIX = "run-";
-  private static final String JVM_TAG = ProcessHandle.current().pid() + "-" + startTime(ProcessHandle.current().pid());
+  /** This JVM: its pid and start time, which tell it apart from a later process with its pid. */
+  static final String JVM_TAG = ProcessHandle.current().pid() + "-" + startTime(ProcessHandle.current().pid());
   private final AtomicLong sequence = new AtomicLong();
 
   /**
