@@ -43,6 +43,7 @@ public final class ResourceLimits {
   private final Duration cpuTime;
   private final DataSize output;
   private final Map<Rlimit, long[]> rlimits;
+  private final boolean unenforcedAllowed;
 
   private ResourceLimits(Builder b) {
     this.memory = b.memory;
@@ -60,6 +61,7 @@ public final class ResourceLimits {
     r.put(Rlimit.CORE, new long[] {0, 0}); // no core dumps unless asked for
     b.rlimits.forEach((k, v) -> r.put(k, v.clone()));
     this.rlimits = Collections.unmodifiableMap(r);
+    this.unenforcedAllowed = b.unenforcedAllowed;
   }
 
   /** The memory limit of all the sandbox's processes together. */
@@ -121,6 +123,27 @@ public final class ResourceLimits {
     return Maps.transformValues(rlimits, long[]::clone);
   }
 
+  /**
+   * Whether a limit this host cannot enforce may be left out of the run, and listed in
+   * {@link SandboxResult#unenforcedLimits()}, instead of failing the launch.
+   */
+  public boolean unenforcedAllowed() {
+    return unenforcedAllowed;
+  }
+
+  /**
+   * These limits without those that need a cgroup (memory, CPU bandwidth, cpuset, pids, block
+   * I/O, CPU time): what a provider that has no cgroup still enforces once the caller allowed
+   * unenforced limits. The output limit and the rlimits stay.
+   */
+  public ResourceLimits withoutCgroupLimits() {
+    Builder b = new Builder();
+    b.output = output;
+    rlimits.forEach((k, v) -> b.rlimits.put(k, v.clone()));
+    b.unenforcedAllowed = unenforcedAllowed;
+    return new ResourceLimits(b);
+  }
+
   /** Whether anything here needs a cgroup. */
   public boolean needsCgroup() {
     return memory != null || memorySoft != null || cpuQuota != null || cpus != null || memoryNodes != null
@@ -138,13 +161,13 @@ public final class ResourceLimits {
         && Objects.equals(cpuPeriod, l.cpuPeriod) && Objects.equals(cpus, l.cpus)
         && Objects.equals(memoryNodes, l.memoryNodes) && Objects.equals(pids, l.pids) && io.equals(l.io)
         && Objects.equals(cpuTime, l.cpuTime) && Objects.equals(output, l.output)
-        && rlimitList().equals(l.rlimitList());
+        && rlimitList().equals(l.rlimitList()) && unenforcedAllowed == l.unenforcedAllowed;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(memory, memorySoft, swap, cpuQuota, cpuPeriod, cpus, memoryNodes, pids, io, cpuTime, output,
-        rlimitList());
+        rlimitList(), unenforcedAllowed);
   }
 
   /** The rlimits as comparable values (arrays compare by identity). */
@@ -188,6 +211,10 @@ public final class ResourceLimits {
       lines.add("output: " + output + " on stdout and stderr together");
     }
     rlimits.forEach((k, v) -> lines.add("rlimit " + k + ": " + format(v[0]) + (v[0] == v[1] ? "" : " (hard " + format(v[1]) + ")")));
+    if (unenforcedAllowed) {
+      lines.add("unenforced limits allowed: a limit this host cannot enforce is listed in the result, not a launch"
+          + " error");
+    }
     return lines;
   }
 
@@ -265,6 +292,7 @@ public final class ResourceLimits {
     private Duration cpuTime;
     private DataSize output;
     private final EnumMap<Rlimit, long[]> rlimits = new EnumMap<>(Rlimit.class);
+    private boolean unenforcedAllowed;
 
     void memory(DataSize value) {
       requireNonNull(value, "memoryLimit");
@@ -359,6 +387,11 @@ public final class ResourceLimits {
       checkArgument(hard == Rlimit.UNLIMITED || (soft != Rlimit.UNLIMITED && soft <= hard),
           "rlimit %s: soft limit %s is above the hard limit %s", resource, soft, hard);
       rlimits.put(resource, new long[] {soft, hard});
+    }
+
+    void allowUnenforced() {
+      checkState(!unenforcedAllowed, "allowUnenforcedLimits was already called");
+      unenforcedAllowed = true;
     }
 
     ResourceLimits build() {

@@ -3,7 +3,9 @@ package org.sandbox4j;
 import static com.google.common.base.Preconditions.checkArgument;
 import static java.util.Objects.requireNonNull;
 
+import com.google.common.collect.ImmutableList;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -18,6 +20,7 @@ public final class SandboxResult {
   private final long wallTimeMicros;
   private final ResourceUsage usage;
   private final String seccompViolation;
+  private final List<String> unenforcedLimits;
 
   private SandboxResult(Builder b) {
     this.termination = b.termination;
@@ -26,6 +29,7 @@ public final class SandboxResult {
     this.wallTimeMicros = b.wallTimeMicros;
     this.usage = b.usage;
     this.seccompViolation = b.seccompViolation;
+    this.unenforcedLimits = b.unenforcedLimits;
   }
 
   /** For providers: assembles a result. */
@@ -75,6 +79,15 @@ public final class SandboxResult {
     return Optional.ofNullable(seccompViolation);
   }
 
+  /**
+   * The limits this run was asked for but ran without, each naming the limit and why (e.g.
+   * {@code memoryLimit(64 MiB): not enforced: ...}); empty unless the sandbox allowed that
+   * ({@link Sandbox.Builder#allowUnenforcedLimits()}). Otherwise such a limit fails the launch.
+   */
+  public List<String> unenforcedLimits() {
+    return unenforcedLimits;
+  }
+
   /** True when the program exited by itself with status 0. */
   public boolean succeeded() {
     return termination == Termination.EXITED && exitCode == 0;
@@ -88,12 +101,12 @@ public final class SandboxResult {
     SandboxResult r = (SandboxResult) o;
     return termination == r.termination && exitCode == r.exitCode && signal == r.signal
         && wallTimeMicros == r.wallTimeMicros && Objects.equals(usage, r.usage)
-        && Objects.equals(seccompViolation, r.seccompViolation);
+        && Objects.equals(seccompViolation, r.seccompViolation) && unenforcedLimits.equals(r.unenforcedLimits);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(termination, exitCode, signal, wallTimeMicros, usage, seccompViolation);
+    return Objects.hash(termination, exitCode, signal, wallTimeMicros, usage, seccompViolation, unenforcedLimits);
   }
 
   @Override
@@ -101,7 +114,8 @@ public final class SandboxResult {
     return "SandboxResult{" + termination + ", exitCode=" + exitCode
         + (signal != 0 ? ", signal=" + signal : "") + ", wallTime=" + wallTimeMicros + "us"
         + (seccompViolation != null ? ", syscall=" + seccompViolation : "")
-        + (usage != null ? ", " + usage : "") + "}";
+        + (usage != null ? ", " + usage : "")
+        + (unenforcedLimits.isEmpty() ? "" : ", NOT ENFORCED: " + String.join("; ", unenforcedLimits)) + "}";
   }
 
   /** Assembles a {@link SandboxResult}. */
@@ -112,6 +126,7 @@ public final class SandboxResult {
     private long wallTimeMicros;
     private ResourceUsage usage;
     private String seccompViolation;
+    private List<String> unenforcedLimits = List.of();
 
     private Builder(Termination termination) {
       this.termination = requireNonNull(termination, "termination");
@@ -142,6 +157,12 @@ public final class SandboxResult {
 
     public Builder seccompViolation(String syscall) {
       seccompViolation = requireNonNull(syscall);
+      return this;
+    }
+
+    /** The limits the run was asked for but ran without, each with the reason. */
+    public Builder unenforcedLimits(List<String> limits) {
+      unenforcedLimits = ImmutableList.copyOf(limits);
       return this;
     }
 

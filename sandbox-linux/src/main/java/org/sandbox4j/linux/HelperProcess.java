@@ -61,6 +61,7 @@ final class HelperProcess implements ProcessControl {
   private RunCgroup cgroup;
   private boolean seccomp;
   private OutputBudget outputBudget;
+  private List<String> unenforced = List.of();
 
   private HelperProcess() {}
 
@@ -71,7 +72,17 @@ final class HelperProcess implements ProcessControl {
 
   /** Starts a plan in a run cgroup of {@code cgroups}, when given. */
   static HelperProcess start(LaunchPlan plan, String helperPath, CgroupDriver cgroups) throws SandboxLaunchException {
+    return start(plan, helperPath, cgroups, List.of());
+  }
+
+  /**
+   * Starts a plan in a run cgroup of {@code cgroups}, when given; {@code unenforced} names the
+   * limits the caller asked for that this plan goes without (the result lists them).
+   */
+  static HelperProcess start(LaunchPlan plan, String helperPath, CgroupDriver cgroups, List<String> unenforced)
+      throws SandboxLaunchException {
     HelperProcess process = new HelperProcess();
+    process.unenforced = List.copyOf(unenforced);
     process.launch(plan, helperPath, cgroups);
     return process;
   }
@@ -356,7 +367,8 @@ final class HelperProcess implements ProcessControl {
           result.completeExceptionally(new IOException(
               "the sandbox helper ended without a result (" + describeWaitStatus(wait) + ")"));
         } else {
-          result.complete(account(helperResult, usage, seccomp, outputBudget != null && outputBudget.exceeded()));
+          result.complete(account(helperResult, usage, seccomp, outputBudget != null && outputBudget.exceeded(),
+              unenforced));
         }
       } catch (IOException | RuntimeException e) {
         destroyCgroup();
@@ -371,7 +383,7 @@ final class HelperProcess implements ProcessControl {
    * cgroup ran out of memory, whatever its status says.
    */
   private static SandboxResult account(SandboxResult helperResult, ResourceUsage usage, boolean seccomp,
-      boolean outputExceeded) {
+      boolean outputExceeded, List<String> unenforced) {
     Termination termination = helperResult.termination();
     boolean byProgram = termination == Termination.EXITED || termination == Termination.SIGNALED;
     if (byProgram && outputExceeded) {
@@ -385,11 +397,12 @@ final class HelperProcess implements ProcessControl {
       // SIGSYS is the fact, the syscall is not known.
       termination = Termination.SECCOMP_VIOLATION;
     }
-    if (termination == helperResult.termination() && usage == null) {
+    if (termination == helperResult.termination() && usage == null && unenforced.isEmpty()) {
       return helperResult;
     }
     SandboxResult.Builder result = SandboxResult.builder(termination).exitCode(helperResult.exitCode())
-        .signal(helperResult.signal()).wallTimeMicros(helperResult.wallTimeMicros()).usage(usage);
+        .signal(helperResult.signal()).wallTimeMicros(helperResult.wallTimeMicros()).usage(usage)
+        .unenforcedLimits(unenforced);
     helperResult.seccompViolation().ifPresent(result::seccompViolation);
     if (termination == Termination.SECCOMP_VIOLATION && helperResult.seccompViolation().isEmpty()) {
       result.seccompViolation("unknown");

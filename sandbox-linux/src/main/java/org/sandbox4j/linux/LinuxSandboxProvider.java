@@ -44,11 +44,20 @@ public final class LinuxSandboxProvider implements SandboxProvider {
     Object state = cgroups();
     CgroupDriver driver = state instanceof CgroupDriver ? (CgroupDriver) state : null;
     if (driver == null && plan.limits().needsCgroup()) {
-      // Fail closed: a limit that cannot be enforced is an error, never a silently weaker sandbox.
       SandboxLaunchException reason = (SandboxLaunchException) state;
-      throw new SandboxLaunchException(reason.stage(), reason.path(), reason.errno(), reason.errnoName(),
-          String.join(", ", cgroupLimits(plan.limits())) + " cannot be enforced without a cgroup, and this JVM has none: "
-              + reason.detail(), reason);
+      List<String> limits = cgroupLimits(plan.limits());
+      if (!plan.limits().unenforcedAllowed()) {
+        // Fail closed: a limit that cannot be enforced is an error, never a silently weaker sandbox.
+        throw new SandboxLaunchException(reason.stage(), reason.path(), reason.errno(), reason.errnoName(),
+            String.join(", ", limits) + " cannot be enforced without a cgroup, and this JVM has none: "
+                + reason.detail(), reason);
+      }
+      // The caller allowed it: the run goes without them, and its result names each one.
+      List<String> unenforced = new ArrayList<>();
+      limits.forEach(limit -> unenforced.add(limit + ": not enforced, this JVM has no cgroup (" + reason.getMessage()
+          + ")"));
+      return HelperProcess.start(plan.withLimits(plan.limits().withoutCgroupLimits()), helper().execPath(), null,
+          unenforced);
     }
     return HelperProcess.start(plan, helper().execPath(), driver);
   }

@@ -217,6 +217,35 @@ class LimitsTest {
   }
 
   @Test
+  void withoutACgroupASandboxThatAllowsItRunsWithoutItsCgroupLimitsAndTheResultListsThem() throws Exception {
+    TestHost.assumeNoCgroups();
+    String reason = TestHost.noCgroups().getMessage();
+    Sandbox sandbox = strict().memoryLimit(DataSize.ofMebibytes(64)).pidsLimit(16).cpuTimeLimit(Duration.ofMillis(500))
+        .outputLimit(DataSize.ofKibibytes(4)).wallTimeLimit(Duration.ofMillis(300)).allowUnenforcedLimits().build();
+    CompletedRun run = sandbox.command("/bin/sh", "-c", "echo hello").run();
+    assertThat(run.result().termination()).as(run.stderr()).isEqualTo(Termination.EXITED);
+    assertThat(run.stdout()).isEqualTo("hello\n");
+    assertThat(run.result().usage()).isEmpty();
+    assertThat(run.result().unenforcedLimits()).containsExactly(
+        "memoryLimit(64 MiB): not enforced, this JVM has no cgroup (" + reason + ")",
+        "pidsLimit(16): not enforced, this JVM has no cgroup (" + reason + ")",
+        "cpuTimeLimit(PT0.5S): not enforced, this JVM has no cgroup (" + reason + ")");
+    assertThat(run.result().toString()).contains("NOT ENFORCED: memoryLimit(64 MiB): not enforced");
+    // What needs no cgroup still holds: the helper's wall clock and the JVM's output count.
+    assertThat(sandbox.command("/bin/sleep", "10").run().result().termination()).isEqualTo(Termination.WALL_TIME_LIMIT);
+    assertThat(sandbox.command("/usr/bin/yes").run().result().termination()).isEqualTo(Termination.OUTPUT_LIMIT);
+  }
+
+  @Test
+  void withACgroupASandboxThatAllowsUnenforcedLimitsHasEveryLimitEnforced() throws Exception {
+    TestHost.assumeCgroups();
+    SandboxResult result = strict().memoryLimit(DataSize.ofMebibytes(64)).allowUnenforcedLimits().build()
+        .command("/usr/bin/python3", "-c", "a = []\nwhile True: a.append(bytearray(1 << 20))").run().result();
+    assertThat(result.termination()).isEqualTo(Termination.MEMORY_LIMIT);
+    assertThat(result.unenforcedLimits()).isEmpty();
+  }
+
+  @Test
   void aV2HierarchyThisUserMayNotWriteFailsWithTheRemedy() throws Exception {
     TestHost.assumeNotRoot("root may write every cgroup");
     assumeTrue(Files.isRegularFile(Path.of("/sys/fs/cgroup/unified/cgroup.controllers")),
