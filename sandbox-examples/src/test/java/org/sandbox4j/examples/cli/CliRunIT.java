@@ -91,6 +91,20 @@ class CliRunIT {
   }
 
   @Test
+  void withoutACgroupAllowedUnenforcedLimitsRunAndAreListedInTheResult() throws Exception {
+    assumeFalse(TestHost.cgroupsUsable(), "this user has a cgroup here");
+    Path json = temp.resolve("result.json");
+
+    int status = execute("run", "--memory", "64m", "--allow-unenforced-limits", "--result-json", json.toString(), "--",
+        "/bin/true");
+
+    assertThat(status).as("stderr: %s", err).isZero();
+    assertThat(Files.readString(json, UTF_8)).contains("\"termination\":\"EXITED\"")
+        .contains("\"unenforcedLimits\":[\"memoryLimit(64 MiB): not enforced, this JVM has no cgroup (cgroup ")
+        .doesNotContain("peakMemoryBytes");
+  }
+
+  @Test
   void stopsAtTheOutputLimitAndCopiesTheOutputUpToIt() throws Exception {
     Path json = temp.resolve("result.json");
     ByteArrayOutputStream programOut = new ByteArrayOutputStream();
