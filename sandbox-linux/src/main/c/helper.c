@@ -2202,8 +2202,14 @@ static int supervise(void)
         prctl(PR_SET_DUMPABLE, 0);
     if (S.init < 0) {
         errno = clone_errno;
-        send_error(STATUS_FD, errno, "clone", "", errno == EPERM || errno == ENOSPC
-            ? "the kernel refused to create the namespaces" : NULL);
+        const char *why = NULL;
+        if (errno == EPERM && !user && geteuid() != 0)
+            why = "the kernel refused to create the namespaces: without a user namespace only root"
+                  " (CAP_SYS_ADMIN) may create them; add a user namespace (the strict preset has one)"
+                  " or run as root";
+        else if (errno == EPERM || errno == ENOSPC)
+            why = "the kernel refused to create the namespaces";
+        send_error(STATUS_FD, errno, "clone", "", why);
         S.term = T_SETUP_FAILED;
         return finish();
     }

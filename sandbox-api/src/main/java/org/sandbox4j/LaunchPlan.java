@@ -64,6 +64,34 @@ public final class LaunchPlan {
     this.procView = b.procView;
   }
 
+  /** Copies {@code p} with other limits. */
+  private LaunchPlan(LaunchPlan p, ResourceLimits limits) {
+    this.namespaces = p.namespaces;
+    this.uidMappings = p.uidMappings;
+    this.gidMappings = p.gidMappings;
+    this.runAsUid = p.runAsUid;
+    this.runAsGid = p.runAsGid;
+    this.hostname = p.hostname;
+    this.mountSteps = p.mountSteps;
+    this.workingDirectory = p.workingDirectory;
+    this.command = p.command;
+    this.environment = p.environment;
+    this.stdin = p.stdin;
+    this.stdout = p.stdout;
+    this.stderr = p.stderr;
+    this.redirectErrorStream = p.redirectErrorStream;
+    this.wallTimeLimit = p.wallTimeLimit;
+    this.limits = requireNonNull(limits);
+    this.seccomp = p.seccomp;
+    this.keptCapabilities = p.keptCapabilities;
+    this.procView = p.procView;
+  }
+
+  /** For providers: this plan with {@code limits} instead, e.g. without the limits a host cannot enforce. */
+  public LaunchPlan withLimits(ResourceLimits limits) {
+    return new LaunchPlan(this, limits);
+  }
+
   /** For providers: assembles a plan. */
   public static Builder builder() {
     return new Builder();

@@ -43,6 +43,7 @@ public final class ResourceLimits {
   private final Duration cpuTime;
   private final DataSize output;
   private final Map<Rlimit, long[]> rlimits;
+  private final boolean unenforcedAllowed;
 
   private ResourceLimits(Builder b) {
     this.memory = b.memory;
@@ -60,6 +61,7 @@ public final class ResourceLimits {
     r.put(Rlimit.CORE, new long[] {0, 0}); // no core dumps unless asked for
     b.rlimits.forEach((k, v) -> r.put(k, v.clone()));
     this.rlimits = Collections.unmodifiableMap(r);
+    this.unenforcedAllowed = b.unenforcedAllowed;
   }
 
   /** The memory limit of all the sandbox's processes together. */
@@ -129,10 +131,31 @@ public final class ResourceLimits {
     return memory != null || cpuQuota != null || cpus != null;
   }
 
+  /**
+   * Whether a limit this host cannot enforce may be left out of the run, and listed in
+   * {@link SandboxResult#unenforcedLimits()}, instead of failing the launch.
+   */
+  public boolean unenforcedAllowed() {
+    return unenforcedAllowed;
+  }
+
+  /**
+   * These limits without those that need a cgroup (memory, CPU bandwidth, cpuset, pids, block
+   * I/O, CPU time): what a provider that has no cgroup still enforces once the caller allowed
+   * unenforced limits. The output limit and the rlimits stay.
+   */
+  public ResourceLimits withoutCgroupLimits() {
+    Builder b = new Builder();
+    b.output = output;
+    rlimits.forEach((k, v) -> b.rlimits.put(k, v.clone()));
+    b.unenforcedAllowed = unenforcedAllowed;
+    return new ResourceLimits(b);
+  }
+
   /** Whether anything here needs a cgroup. */
   public boolean needsCgroup() {
-    return memory != null || cpuQuota != null || cpus != null || memoryNodes != null || pids != null
-        || !io.isEmpty() || cpuTime != null;
+    return memory != null || memorySoft != null || cpuQuota != null || cpus != null || memoryNodes != null
+        || pids != null || !io.isEmpty() || cpuTime != null;
   }
 
   @Override
@@ -146,13 +169,13 @@ public final class ResourceLimits {
         && Objects.equals(cpuPeriod, l.cpuPeriod) && Objects.equals(cpus, l.cpus)
         && Objects.equals(memoryNodes, l.memoryNodes) && Objects.equals(pids, l.pids) && io.equals(l.io)
         && Objects.equals(cpuTime, l.cpuTime) && Objects.equals(output, l.output)
-        && rlimitList().equals(l.rlimitList());
+        && rlimitList().equals(l.rlimitList()) && unenforcedAllowed == l.unenforcedAllowed;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(memory, memorySoft, swap, cpuQuota, cpuPeriod, cpus, memoryNodes, pids, io, cpuTime, output,
-        rlimitList());
+        rlimitList(), unenforcedAllowed);
   }
 
   /** The rlimits as comparable values (arrays compare by identity). */
@@ -173,6 +196,8 @@ public final class ResourceLimits {
     if (memory != null) {
       lines.add("memory: " + memory + (swap().toBytes() == 0 ? ", no swap" : ", swap " + swap())
           + (memorySoft != null ? ", soft limit " + memorySoft : ""));
+    } else if (memorySoft != null) {
+      lines.add("memory: soft limit " + memorySoft);
     }
     if (cpuQuota != null) {
       lines.add("CPU bandwidth: " + cpuQuota.toNanos() / 1000 + " us per " + cpuPeriod.toNanos() / 1000 + " us");
@@ -194,6 +219,10 @@ public final class ResourceLimits {
       lines.add("output: " + output + " on stdout and stderr together");
     }
     rlimits.forEach((k, v) -> lines.add("rlimit " + k + ": " + format(v[0]) + (v[0] == v[1] ? "" : " (hard " + format(v[1]) + ")")));
+    if (unenforcedAllowed) {
+      lines.add("unenforced limits allowed: a limit this host cannot enforce is listed in the result, not a launch"
+          + " error");
+    }
     return lines;
   }
 
@@ -271,6 +300,7 @@ public final class ResourceLimits {
     private Duration cpuTime;
     private DataSize output;
     private final EnumMap<Rlimit, long[]> rlimits = new EnumMap<>(Rlimit.class);
+    private boolean unenforcedAllowed;
 
     void memory(DataSize value) {
       requireNonNull(value, "memoryLimit");
@@ -365,6 +395,11 @@ public final class ResourceLimits {
       checkArgument(hard == Rlimit.UNLIMITED || (soft != Rlimit.UNLIMITED && soft <= hard),
           "rlimit %s: soft limit %s is above the hard limit %s", resource, soft, hard);
       rlimits.put(resource, new long[] {soft, hard});
+    }
+
+    void allowUnenforced() {
+      checkState(!unenforcedAllowed, "allowUnenforcedLimits was already called");
+      unenforcedAllowed = true;
     }
 
     ResourceLimits build() {

@@ -565,6 +565,18 @@ public final class Sandbox {
       return this;
     }
 
+    /**
+     * Lets the sandbox run where this host cannot enforce one of its limits (e.g. an
+     * unprivileged user without a delegated cgroup: no memory, CPU, cpuset, pids, I/O or
+     * CPU-time limit), instead of failing the launch: the run then goes without those limits,
+     * and {@link SandboxResult#unenforcedLimits()} names each one and why. Off by default:
+     * a limit that cannot be enforced is a launch error.
+     */
+    public Builder allowUnenforcedLimits() {
+      limits.allowUnenforced();
+      return this;
+    }
+
     /** Memory the kernel reclaims from the sandbox first when the host runs short. */
     public Builder memorySoftLimit(DataSize limit) {
       limits.memorySoft(limit);

@@ -3,7 +3,9 @@ package org.sandbox4j;
 import static com.google.common.base.Preconditions.checkArgument;
 import static java.util.Objects.requireNonNull;
 
+import com.google.common.collect.ImmutableList;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -19,6 +21,7 @@ public final class SandboxResult {
   private final ResourceUsage usage;
   private final String seccompViolation;
   private final ProcView procView;
+  private final List<String> unenforcedLimits;
 
   private SandboxResult(Builder b) {
     this.termination = b.termination;
@@ -28,6 +31,7 @@ public final class SandboxResult {
     this.usage = b.usage;
     this.seccompViolation = b.seccompViolation;
     this.procView = b.procView;
+    this.unenforcedLimits = b.unenforcedLimits;
   }
 
   /** For providers: assembles a result. */
@@ -86,6 +90,15 @@ public final class SandboxResult {
     return procView;
   }
 
+  /**
+   * The limits this run was asked for but ran without, each naming the limit and why (e.g.
+   * {@code memoryLimit(64 MiB): not enforced: ...}); empty unless the sandbox allowed that
+   * ({@link Sandbox.Builder#allowUnenforcedLimits()}). Otherwise such a limit fails the launch.
+   */
+  public List<String> unenforcedLimits() {
+    return unenforcedLimits;
+  }
+
   /** True when the program exited by itself with status 0. */
   public boolean succeeded() {
     return termination == Termination.EXITED && exitCode == 0;
@@ -99,12 +112,14 @@ public final class SandboxResult {
     SandboxResult r = (SandboxResult) o;
     return termination == r.termination && exitCode == r.exitCode && signal == r.signal
         && wallTimeMicros == r.wallTimeMicros && Objects.equals(usage, r.usage)
-        && Objects.equals(seccompViolation, r.seccompViolation) && procView == r.procView;
+        && Objects.equals(seccompViolation, r.seccompViolation) && procView == r.procView
+        && unenforcedLimits.equals(r.unenforcedLimits);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(termination, exitCode, signal, wallTimeMicros, usage, seccompViolation, procView);
+    return Objects.hash(termination, exitCode, signal, wallTimeMicros, usage, seccompViolation, procView,
+        unenforcedLimits);
   }
 
   @Override
@@ -112,7 +127,8 @@ public final class SandboxResult {
     return "SandboxResult{" + termination + ", exitCode=" + exitCode
         + (signal != 0 ? ", signal=" + signal : "") + ", wallTime=" + wallTimeMicros + "us"
         + (seccompViolation != null ? ", syscall=" + seccompViolation : "")
-        + (usage != null ? ", " + usage : "") + (procView != ProcView.OFF ? ", procView=" + procView : "") + "}";
+        + (usage != null ? ", " + usage : "") + (procView != ProcView.OFF ? ", procView=" + procView : "")
+        + (unenforcedLimits.isEmpty() ? "" : ", NOT ENFORCED: " + String.join("; ", unenforcedLimits)) + "}";
   }
 
   /** Assembles a {@link SandboxResult}. */
@@ -124,6 +140,7 @@ public final class SandboxResult {
     private ResourceUsage usage;
     private String seccompViolation;
     private ProcView procView = ProcView.OFF;
+    private List<String> unenforcedLimits = List.of();
 
     private Builder(Termination termination) {
       this.termination = requireNonNull(termination, "termination");
@@ -159,6 +176,12 @@ public final class SandboxResult {
 
     public Builder procView(ProcView value) {
       procView = requireNonNull(value);
+      return this;
+    }
+
+    /** The limits the run was asked for but ran without, each with the reason. */
+    public Builder unenforcedLimits(List<String> limits) {
+      unenforcedLimits = ImmutableList.copyOf(limits);
       return this;
     }
 

@@ -91,6 +91,48 @@ class ResourceLimitsTest {
   }
 
   @Test
+  void aSoftMemoryLimitAloneNeedsACgroupAndIsDescribed() {
+    // Without a cgroup it could not be enforced: a provider must fail the launch, not drop it.
+    Sandbox sandbox = Sandbox.builder().memorySoftLimit(DataSize.ofMebibytes(32)).build();
+    assertThat(sandbox.limits().needsCgroup()).isTrue();
+    assertThat(sandbox.describe()).contains("[x] memory: soft limit 32 MiB")
+        .doesNotContain("[ ] resource limits: none");
+  }
+
+  @Test
+  void unenforcedLimitsAreAllowedOnlyWhenAskedForAndThenDescribed() {
+    assertThat(Sandbox.builder().memoryLimit(DataSize.ofMebibytes(64)).build().limits().unenforcedAllowed()).isFalse();
+    Sandbox sandbox = Sandbox.builder().memoryLimit(DataSize.ofMebibytes(64)).pidsLimit(16)
+        .cpuTimeLimit(Duration.ofMillis(500)).outputLimit(DataSize.ofMebibytes(1)).rlimit(Rlimit.NOFILE, 64)
+        .allowUnenforcedLimits().build();
+    assertThat(sandbox.limits().unenforcedAllowed()).isTrue();
+    assertThat(sandbox.describe()).contains("[x] unenforced limits allowed: a limit this host cannot enforce is"
+        + " listed in the result, not a launch error");
+    assertThatThrownBy(() -> Sandbox.builder().allowUnenforcedLimits().allowUnenforcedLimits())
+        .isInstanceOf(IllegalStateException.class).hasMessage("allowUnenforcedLimits was already called");
+  }
+
+  @Test
+  void withoutCgroupLimitsKeepsTheOutputLimitTheRlimitsAndTheOptIn() {
+    ResourceLimits all = Sandbox.builder().memoryLimit(DataSize.ofMebibytes(64)).memorySoftLimit(DataSize.ofMebibytes(32))
+        .cpuQuota(Duration.ofMillis(20)).cpuset("0").pidsLimit(16).cpuTimeLimit(Duration.ofMillis(500))
+        .outputLimit(DataSize.ofMebibytes(1)).rlimit(Rlimit.NOFILE, 64).allowUnenforcedLimits().build().limits();
+    ResourceLimits rest = all.withoutCgroupLimits();
+    assertThat(rest.needsCgroup()).isFalse();
+    assertThat(rest.memory()).isEmpty();
+    assertThat(rest.memorySoft()).isEmpty();
+    assertThat(rest.cpuQuota()).isEmpty();
+    assertThat(rest.cpus()).isEmpty();
+    assertThat(rest.pids()).isEmpty();
+    assertThat(rest.cpuTime()).isEmpty();
+    assertThat(rest.output()).contains(DataSize.ofMebibytes(1));
+    assertThat(rest.rlimits().get(Rlimit.NOFILE)).containsExactly(64, 64);
+    assertThat(rest.rlimits().get(Rlimit.CORE)).containsExactly(0, 0);
+    assertThat(rest.unenforcedAllowed()).isTrue();
+    assertThat(rest).isNotEqualTo(all).isEqualTo(rest.withoutCgroupLimits());
+  }
+
+  @Test
   void listsUseTheKernelsFormat() {
     assertThat(ResourceLimits.formatList(ResourceLimits.parseList("cpuset", "0-3,8,10-11"))).isEqualTo("0-3,8,10-11");
   }

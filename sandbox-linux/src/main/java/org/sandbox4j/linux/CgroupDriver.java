@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -22,10 +23,14 @@ abstract class CgroupDriver {
   /** System property: force cgroup version 1 or 2 instead of detecting it. */
   static final String VERSION_PROPERTY = "sandbox4j.cgroup.version";
   static final String PARENT_NAME = "sandbox4j";
+  /** What an unprivileged user does to get cgroups for sandboxes. */
+  static final String DELEGATION_REMEDY = "run as root, or start the JVM in a cgroup v2 subtree delegated to this user"
+      + " (systemd-run --user --scope -p Delegate=yes java ...), or set -D" + PARENT_PROPERTY + " to one";
 
   private static final Logger LOG = Logger.getLogger(CgroupDriver.class.getName());
   private static final String RUN_PREFIX = "run-";
-  private static final String JVM_TAG = ProcessHandle.current().pid() + "-" + startTime(ProcessHandle.current().pid());
+  /** This JVM: its pid and start time, which tell it apart from a later process with its pid. */
+  static final String JVM_TAG = ProcessHandle.current().pid() + "-" + startTime(ProcessHandle.current().pid());
   private final AtomicLong sequence = new AtomicLong();
 
   /**
@@ -55,6 +60,9 @@ abstract class CgroupDriver {
 
   /** For people: which version, which controllers, where. */
   abstract String describe();
+
+  /** The parent cgroups of run cgroups: one per v1 hierarchy, or the one of v2. */
+  abstract List<Path> parents();
 
   /** Creates the run cgroup and writes the limits; throws naming the limit a host cannot enforce. */
   abstract RunCgroup create(ResourceLimits limits) throws SandboxLaunchException;
@@ -99,8 +107,7 @@ abstract class CgroupDriver {
       Files.delete(probe);
     } catch (IOException e) {
       throw new SandboxLaunchException("cgroup", parent.toString(), 13, "EACCES",
-          "this user cannot create cgroups there (" + e.getMessage() + "): run as root, or start the JVM in a "
-              + "cgroup delegated to this user and set -D" + PARENT_PROPERTY);
+          "this user cannot create cgroups there (" + e.getMessage() + "): " + DELEGATION_REMEDY);
     }
   }
 

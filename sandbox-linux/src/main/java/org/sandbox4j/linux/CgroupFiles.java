@@ -24,9 +24,14 @@ final class CgroupFiles {
   static void write(Path file, String value, String remedy) throws SandboxLaunchException {
     int errno = tryWrite(file, value);
     if (errno != 0) {
-      throw new SandboxLaunchException("cgroup", file.toString(), errno, Errno.name(errno),
-          "writing \"" + value.strip() + "\"" + (remedy.isEmpty() ? "" : ": " + remedy));
+      throw writeFailed(file, value, errno, remedy);
     }
+  }
+
+  /** The error of a failed write of {@code value} to {@code file}, naming the errno and {@code remedy}. */
+  static SandboxLaunchException writeFailed(Path file, String value, int errno, String remedy) {
+    return new SandboxLaunchException("cgroup", file.toString(), errno, Errno.name(errno),
+        "writing \"" + value.strip() + "\"" + (remedy.isEmpty() ? "" : ": " + remedy));
   }
 
   /** Writes {@code value}; returns 0 or the errno. */
@@ -207,6 +212,16 @@ final class CgroupFiles {
       }
     }
     return n;
+  }
+
+  /** Removes a cgroup directory if it is empty (no process, no child); false when it is still there. */
+  static boolean tryRemoveEmpty(Path directory) {
+    try {
+      Files.deleteIfExists(directory);
+      return true;
+    } catch (IOException busy) {
+      return false;
+    }
   }
 
   /** Removes a cgroup directory, retrying while the kernel still finishes off its last tasks. */

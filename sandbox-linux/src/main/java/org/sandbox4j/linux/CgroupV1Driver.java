@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.sandbox4j.IoThrottle;
 import org.sandbox4j.ResourceLimits;
@@ -34,7 +35,11 @@ final class CgroupV1Driver extends CgroupDriver {
       throw new SandboxLaunchException("cgroup", "/sys/fs/cgroup", 0, "",
           "cgroup v1 without the memory and cpuacct controllers cannot account a run");
     }
-    for (CgroupLayout.Hierarchy h : Set.copyOf(hierarchies.values())) {
+    // In mount-point order, so that the first hierarchy this user may not write is always the
+    // same one and the error naming it does not change from one detection to the next.
+    Map<String, CgroupLayout.Hierarchy> byMountPoint = new TreeMap<>();
+    hierarchies.values().forEach(h -> byMountPoint.put(h.mountPoint, h));
+    for (CgroupLayout.Hierarchy h : byMountPoint.values()) {
       String inside = parentOverride != null ? parentOverride
           : (h.ownPath.equals("/") ? "" : h.ownPath) + "/" + PARENT_NAME;
       Path parent = Path.of(h.mountPoint + inside);
@@ -77,6 +82,11 @@ final class CgroupV1Driver extends CgroupDriver {
   @Override
   String describe() {
     return "cgroup v1: " + parents.values();
+  }
+
+  @Override
+  List<Path> parents() {
+    return List.copyOf(parents.values());
   }
 
   @Override

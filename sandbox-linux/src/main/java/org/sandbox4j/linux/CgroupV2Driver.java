@@ -1,6 +1,7 @@
 package org.sandbox4j.linux;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -10,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.sandbox4j.IoThrottle;
 import org.sandbox4j.ResourceLimits;
 import org.sandbox4j.ResourceUsage;
@@ -22,34 +25,74 @@ import org.sandbox4j.SandboxLaunchException;
  */
 final class CgroupV2Driver extends CgroupDriver {
   private static final List<String> WANTED = List.of("cpu", "cpuset", "io", "memory", "pids");
+  private static final Logger LOG = Logger.getLogger(CgroupV2Driver.class.getName());
+  private static final String JVM_LEAF_PREFIX = "sandbox4j-jvm-";
+  private static final int EBUSY = 16;
+  private static final String NO_INTERNAL_PROCESS_REMEDY = "a cgroup with processes cannot give controllers to"
+      + " children (cgroup v2's no-internal-process rule): start the JVM alone in its delegated cgroup (exec java,"
+      + " or systemd-run --user --scope -p Delegate=yes java ...), or set -D" + PARENT_PROPERTY
+      + " to an empty delegated cgroup";
 
   private final Path parent;
   private final Set<String> enabled;
+  /** The leaf this JVM moved itself into, or null when it stayed where it was started. */
+  private final Path jvmLeaf;
 
   CgroupV2Driver(String mountPoint, String ownPath, String parentOverride) throws SandboxLaunchException {
-    String inside = parentOverride != null ? parentOverride : (ownPath.equals("/") ? "" : ownPath) + "/" + PARENT_NAME;
+    String home = home(ownPath);
+    String inside = parentOverride != null ? parentOverride : (home.equals("/") ? "" : home) + "/" + PARENT_NAME;
     this.parent = Path.of(mountPoint + inside);
     Path grandparent = parent.getParent();
+    Path own = Path.of(mountPoint + (ownPath.equals("/") ? "" : ownPath));
     try {
       Set<String> available = new TreeSet<>(List.of(CgroupFiles.read(grandparent.resolve("cgroup.controllers")).split(" ")));
       available.retainAll(WANTED);
-      enable(grandparent, available);
+      boolean moved = enable(grandparent, available, grandparent.equals(own));
+      this.jvmLeaf = moved || !home.equals(ownPath) ? grandparent.resolve(jvmLeafName()) : null;
       Files.createDirectories(parent);
-      enable(parent, available);
+      enable(parent, available, false);
       requireWritable(parent);
       this.enabled = Set.copyOf(available);
+    } catch (SandboxLaunchException e) {
+      throw e; // already names the file, the errno and the remedy
     } catch (IOException e) {
       throw new SandboxLaunchException("cgroup", parent.toString(), 0, "",
-          "cannot create the parent cgroup (" + e.getMessage() + "); run as root, or set -D" + PARENT_PROPERTY
-              + " to a cgroup delegated to this user");
+          "cannot create the parent cgroup (" + e.getMessage() + "); " + DELEGATION_REMEDY);
     }
     reapStale(parent, run -> new Run(run).destroyQuietly());
+    reapStaleLeaves(grandparent);
   }
 
-  /** Enables controllers for the children of {@code cgroup}; already enabled ones are kept. */
-  private static void enable(Path cgroup, Set<String> controllers) throws IOException, SandboxLaunchException {
+  /** The leaf cgroup this JVM moves itself into, inside its own cgroup, when that must give controllers to children. */
+  static String jvmLeafName() {
+    return JVM_LEAF_PREFIX + JVM_TAG;
+  }
+
+  /**
+   * The JVM's own cgroup as it was started in: {@code ownPath}, or its parent when {@code ownPath}
+   * is the leaf this JVM moved itself into (a second driver in the same JVM must find the same
+   * parent for run cgroups as the first).
+   */
+  static String home(String ownPath) {
+    String leaf = "/" + jvmLeafName();
+    if (!ownPath.endsWith(leaf)) {
+      return ownPath;
+    }
+    String home = ownPath.substring(0, ownPath.length() - leaf.length());
+    return home.isEmpty() ? "/" : home;
+  }
+
+  /**
+   * Enables controllers for the children of {@code cgroup}; already enabled ones are kept. In a
+   * cgroup that holds processes the kernel refuses (EBUSY: cgroup v2's no-internal-process rule,
+   * from which only the root cgroup is exempt). When {@code cgroup} is this JVM's own, as in a
+   * delegated subtree (systemd's Delegate=yes), the JVM moves itself into a leaf child first, as
+   * a delegated service is expected to.
+   */
+  private static boolean enable(Path cgroup, Set<String> controllers, boolean ownCgroup)
+      throws IOException, SandboxLaunchException {
     if (controllers.isEmpty()) {
-      return;
+      return false;
     }
     Set<String> present = Set.of(CgroupFiles.read(cgroup.resolve("cgroup.subtree_control")).split(" "));
     StringBuilder missing = new StringBuilder();
@@ -58,16 +101,90 @@ final class CgroupV2Driver extends CgroupDriver {
         missing.append(missing.length() == 0 ? "" : " ").append('+').append(c);
       }
     }
-    if (missing.length() > 0) {
-      CgroupFiles.write(cgroup.resolve("cgroup.subtree_control"), missing.toString(),
-          "a cgroup with processes cannot give controllers to children (cgroup v2's no-internal-process rule): "
-              + "start the JVM in a leaf cgroup, or set -D" + PARENT_PROPERTY + " to an empty delegated cgroup");
+    if (missing.length() == 0) {
+      return false;
+    }
+    Path control = cgroup.resolve("cgroup.subtree_control");
+    int errno = CgroupFiles.tryWrite(control, missing.toString());
+    boolean moved = false;
+    if (errno == EBUSY && ownCgroup) {
+      moveThisJvmIntoItsLeaf(cgroup);
+      moved = true;
+      errno = CgroupFiles.tryWrite(control, missing.toString());
+    }
+    if (errno != 0) {
+      throw CgroupFiles.writeFailed(control, missing.toString(), errno, errno == EBUSY ? NO_INTERNAL_PROCESS_REMEDY
+          : "this user may not enable controllers there: " + DELEGATION_REMEDY);
+    }
+    return moved;
+  }
+
+  /**
+   * Moves this JVM (all its threads) from {@code cgroup}, its own, into {@link #jvmLeafName()}
+   * inside it, so that {@code cgroup} holds no process and may give controllers to children.
+   * Processes this JVM started (its descendants, e.g. a tool it ran before its first sandbox)
+   * move with it; any other process in {@code cgroup} is not the library's to move, and then
+   * nothing is moved.
+   */
+  private static void moveThisJvmIntoItsLeaf(Path cgroup) throws IOException, SandboxLaunchException {
+    String self = Long.toString(ProcessHandle.current().pid());
+    Set<String> descendants = new TreeSet<>();
+    ProcessHandle.current().descendants().forEach(p -> descendants.add(Long.toString(p.pid())));
+    List<String> ours = new ArrayList<>();
+    List<String> others = new ArrayList<>();
+    for (String pid : CgroupFiles.read(cgroup.resolve("cgroup.procs")).split("\\s+")) {
+      if (!pid.isEmpty() && !pid.equals(self)) {
+        (descendants.contains(pid) ? ours : others).add(pid);
+      }
+    }
+    if (!others.isEmpty()) {
+      throw new SandboxLaunchException("cgroup", cgroup.toString(), EBUSY, "EBUSY",
+          "this JVM's cgroup also holds the processes " + others + ", which this JVM did not start, so it cannot "
+              + "give controllers to child cgroups (cgroup v2's no-internal-process rule) and moving the JVM "
+              + "alone would not help: " + NO_INTERNAL_PROCESS_REMEDY);
+    }
+    Path leaf = cgroup.resolve(jvmLeafName());
+    if (!Files.isDirectory(leaf)) {
+      Files.createDirectory(leaf);
+    }
+    Path procs = leaf.resolve("cgroup.procs");
+    int errno = CgroupFiles.tryWrite(procs, self);
+    if (errno != 0) {
+      CgroupFiles.tryRemoveEmpty(leaf);
+      throw CgroupFiles.writeFailed(procs, self, errno,
+          "this user may not move the JVM into a child of its own cgroup: delegate the cgroup with its"
+              + " cgroup.procs (systemd: Delegate=yes)");
+    }
+    for (String pid : ours) {
+      CgroupFiles.tryWrite(procs, pid); // one that exited meanwhile is ESRCH; one left over shows as EBUSY next
+    }
+    LOG.fine("moved this JVM" + (ours.isEmpty() ? "" : " and the processes it started " + ours) + " into " + leaf
+        + ": its cgroup " + cgroup + " gives controllers to the sandboxes' cgroups, so it may hold no process");
+  }
+
+  /** Removes the empty leaves of JVMs that are gone from {@code cgroup}. */
+  private static void reapStaleLeaves(Path cgroup) {
+    try (DirectoryStream<Path> leaves = Files.newDirectoryStream(cgroup, JVM_LEAF_PREFIX + "*")) {
+      for (Path leaf : leaves) {
+        String[] parts = leaf.getFileName().toString().substring(JVM_LEAF_PREFIX.length()).split("-");
+        if (parts.length == 2 && !startTime(Long.parseLong(parts[0])).equals(parts[1])) {
+          CgroupFiles.tryRemoveEmpty(leaf);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.FINE, "no stale JVM leaves reaped in " + cgroup, e);
     }
   }
 
   @Override
   String describe() {
-    return "cgroup v2: " + parent + " " + enabled;
+    return "cgroup v2: " + parent + " " + enabled + (jvmLeaf == null ? ""
+        : " (this JVM moved into " + jvmLeaf.getFileName() + " beside it: no-internal-process rule)");
+  }
+
+  @Override
+  List<Path> parents() {
+    return List.of(parent);
   }
 
   @Override

@@ -66,6 +66,7 @@ final class HelperProcess implements ProcessControl {
   private ProcView procView = ProcView.OFF;
   /** The JVM's end of a live /proc view, served on the view thread; closed with the run. */
   private ProcViewServer.Handle liveView;
+  private List<String> unenforced = List.of();
 
   private HelperProcess() {}
 
@@ -76,7 +77,17 @@ final class HelperProcess implements ProcessControl {
 
   /** Starts a plan in a run cgroup of {@code cgroups}, when given. */
   static HelperProcess start(LaunchPlan plan, String helperPath, CgroupDriver cgroups) throws SandboxLaunchException {
+    return start(plan, helperPath, cgroups, List.of());
+  }
+
+  /**
+   * Starts a plan in a run cgroup of {@code cgroups}, when given; {@code unenforced} names the
+   * limits the caller asked for that this plan goes without (the result lists them).
+   */
+  static HelperProcess start(LaunchPlan plan, String helperPath, CgroupDriver cgroups, List<String> unenforced)
+      throws SandboxLaunchException {
     HelperProcess process = new HelperProcess();
+    process.unenforced = List.copyOf(unenforced);
     process.launch(plan, helperPath, cgroups);
     return process;
   }
@@ -407,7 +418,7 @@ final class HelperProcess implements ProcessControl {
               "the sandbox helper ended without a result (" + describeWaitStatus(wait) + ")"));
         } else {
           result.complete(account(helperResult, usage, seccomp, outputBudget != null && outputBudget.exceeded(),
-              procView));
+              procView, unenforced));
         }
       } catch (IOException | RuntimeException e) {
         destroyCgroup();
@@ -422,7 +433,7 @@ final class HelperProcess implements ProcessControl {
    * cgroup ran out of memory, whatever its status says.
    */
   private static SandboxResult account(SandboxResult helperResult, ResourceUsage usage, boolean seccomp,
-      boolean outputExceeded, ProcView procView) {
+      boolean outputExceeded, ProcView procView, List<String> unenforced) {
     Termination termination = helperResult.termination();
     boolean byProgram = termination == Termination.EXITED || termination == Termination.SIGNALED;
     if (byProgram && outputExceeded) {
@@ -437,7 +448,8 @@ final class HelperProcess implements ProcessControl {
       termination = Termination.SECCOMP_VIOLATION;
     }
     SandboxResult.Builder result = SandboxResult.builder(termination).exitCode(helperResult.exitCode())
-        .signal(helperResult.signal()).wallTimeMicros(helperResult.wallTimeMicros()).usage(usage).procView(procView);
+        .signal(helperResult.signal()).wallTimeMicros(helperResult.wallTimeMicros()).usage(usage).procView(procView)
+        .unenforcedLimits(unenforced);
     helperResult.seccompViolation().ifPresent(result::seccompViolation);
     if (termination == Termination.SECCOMP_VIOLATION && helperResult.seccompViolation().isEmpty()) {
       result.seccompViolation("unknown");

@@ -52,8 +52,7 @@ final class HostDoctor {
   private static final List<String> V2_CONTROLLERS = List.of("cpu", "cpuset", "io", "memory", "pids");
   private static final String USERNS_REMEDY = "kernel.unprivileged_userns_clone=1 / user.max_user_namespaces > 0"
       + " / AppArmor: kernel.apparmor_restrict_unprivileged_userns=0 or an AppArmor profile allowing userns";
-  private static final String DELEGATION_REMEDY = "run as root, or start the JVM in a delegated cgroup v2 subtree"
-      + " (systemd-run --user --scope -p Delegate=yes ...) and set -D" + CgroupDriver.PARENT_PROPERTY;
+  private static final String DELEGATION_REMEDY = CgroupDriver.DELEGATION_REMEDY;
 
   private final Source<HelperBinary> helperSource;
   private final Source<CgroupDriver> cgroupSource;
@@ -225,7 +224,7 @@ final class HostDoctor {
       add("cgroup driver", Status.PASS, driver.describe(), "");
     }
     if (v2) {
-      v2Controllers(layout, override, remedy);
+      v2Controllers(layout, driver, override, remedy);
     } else {
       v1Controllers(layout, override, remedy);
     }
@@ -339,11 +338,13 @@ final class HostDoctor {
     }
   }
 
-  private void v2Controllers(CgroupLayout layout, String override, String remedy) {
+  private void v2Controllers(CgroupLayout layout, CgroupDriver driver, String override, String remedy) {
     if (layout.v2MountPoint.isEmpty()) {
       return; // the driver's failure says it
     }
-    Path parent = parentIn(layout.v2MountPoint.get(), layout.v2OwnPath.orElse("/"), override);
+    // The driver's own parent where it has one: it may have moved this JVM into a leaf.
+    Path parent = driver != null ? driver.parents().get(0)
+        : parentIn(layout.v2MountPoint.get(), CgroupV2Driver.home(layout.v2OwnPath.orElse("/")), override);
     Optional<String> refused = tryCreateChild(parent);
     Set<String> available = words(readOr(parent.resolve("cgroup.controllers"), ""));
     Set<String> enabled = words(readOr(parent.resolve("cgroup.subtree_control"), ""));

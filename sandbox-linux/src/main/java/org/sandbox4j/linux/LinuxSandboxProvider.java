@@ -1,6 +1,8 @@
 package org.sandbox4j.linux;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,6 +14,7 @@ import java.util.SortedSet;
 import org.sandbox4j.HostReport;
 import org.sandbox4j.LaunchPlan;
 import org.sandbox4j.ProcView;
+import org.sandbox4j.ResourceLimits;
 import org.sandbox4j.Sandbox;
 import org.sandbox4j.SandboxCommand;
 import org.sandbox4j.SandboxLaunchException;
@@ -130,12 +133,37 @@ public final class LinuxSandboxProvider implements SandboxProvider {
     Object state = cgroups();
     CgroupDriver driver = state instanceof CgroupDriver ? (CgroupDriver) state : null;
     if (driver == null && plan.limits().needsCgroup()) {
-      // Fail closed: a limit that cannot be enforced is an error, never a silently weaker sandbox.
       SandboxLaunchException reason = (SandboxLaunchException) state;
-      throw new SandboxLaunchException(reason.stage(), reason.path(), reason.errno(), reason.errnoName(),
-          "the sandbox's limits need a cgroup: " + reason.detail(), reason);
+      List<String> limits = cgroupLimits(plan.limits());
+      if (!plan.limits().unenforcedAllowed()) {
+        // Fail closed: a limit that cannot be enforced is an error, never a silently weaker sandbox.
+        throw new SandboxLaunchException(reason.stage(), reason.path(), reason.errno(), reason.errnoName(),
+            String.join(", ", limits) + " cannot be enforced without a cgroup, and this JVM has none: "
+                + reason.detail(), reason);
+      }
+      // The caller allowed it: the run goes without them, and its result names each one.
+      List<String> unenforced = new ArrayList<>();
+      limits.forEach(limit -> unenforced.add(limit + ": not enforced, this JVM has no cgroup (" + reason.getMessage()
+          + ")"));
+      return HelperProcess.start(plan.withLimits(plan.limits().withoutCgroupLimits()), helper().execPath(), null,
+          unenforced);
     }
     return HelperProcess.start(plan, helper().execPath(), driver);
+  }
+
+  /** The limits in {@code limits} that need a cgroup, each as its builder option with its value. */
+  static List<String> cgroupLimits(ResourceLimits limits) {
+    List<String> names = new ArrayList<>();
+    limits.memory().ifPresent(m -> names.add("memoryLimit(" + m + ")"));
+    limits.memorySoft().ifPresent(m -> names.add("memorySoftLimit(" + m + ")"));
+    limits.cpuQuota().ifPresent(q -> names.add("cpuQuota(" + q.toNanos() / 1000 + " us per "
+        + limits.cpuPeriod().get().toNanos() / 1000 + " us)"));
+    limits.cpus().ifPresent(c -> names.add("cpuset(" + OnlineCpus.format(c) + ")"));
+    limits.memoryNodes().ifPresent(n -> names.add("memoryNodes(" + OnlineCpus.format(n) + ")"));
+    limits.pids().ifPresent(p -> names.add("pidsLimit(" + p + ")"));
+    limits.io().forEach(t -> names.add("ioThrottle(" + t + ")"));
+    limits.cpuTime().ifPresent(t -> names.add("cpuTimeLimit(" + t + ")"));
+    return names;
   }
 
   /**

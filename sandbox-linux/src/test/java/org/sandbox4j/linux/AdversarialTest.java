@@ -394,6 +394,7 @@ class AdversarialTest {
 
   @Test
   void aForkBombEndsAtItsPidsLimitAndTheHostStaysResponsive() throws Exception {
+    TestHost.assumeCgroups(); // without one the pids limit fails closed (LimitsTest)
     String marker = newMarker();
     HostSnapshot before = HostSnapshot.take(marker, sentinel);
     Outcome outcome;
@@ -415,6 +416,7 @@ class AdversarialTest {
 
   @Test
   void aMemoryBombEndsAtItsMemoryLimitAndTheHostStaysResponsive() throws Exception {
+    TestHost.assumeCgroups(); // without one the memory limit fails closed (LimitsTest)
     String marker = newMarker();
     HostSnapshot before = HostSnapshot.take(marker, sentinel);
     Outcome outcome = run(strict().memoryLimit(DataSize.ofMebibytes(64)).build(), marker, "bombs", "memory");
@@ -661,7 +663,7 @@ class AdversarialTest {
 
   /** Copies the identity program as a set-user-ID file owned by the host's root. */
   private static Path setuidRootCopyOfIdentity() throws Exception {
-    assumeTrue(LibC.INSTANCE.geteuid() == 0, "only root can create a setuid-root file");
+    TestHost.assumeRoot("only root can create a setuid-root file");
     Path dir = Files.createDirectories(work.resolve("suid"));
     Path copy = Files.copy(attacks.resolve("identity"), dir.resolve("identity"), StandardCopyOption.REPLACE_EXISTING);
     assertThat(new ProcessBuilder("chmod", "4755", copy.toString()).start().waitFor()).isZero();

@@ -8,6 +8,7 @@ import java.util.EnumSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sandbox4j.IdMapping;
 import org.sandbox4j.LaunchPlan;
 import org.sandbox4j.MountStep;
 import org.sandbox4j.MountStep.Flag;
@@ -22,8 +23,14 @@ import org.sandbox4j.SandboxLaunchException;
 class HelperGuardTest {
 
   private static LaunchPlan.Builder basePlan(Path root) {
-    return LaunchPlan.builder().namespaces(EnumSet.of(Namespace.MOUNT, Namespace.PID))
-        .mountStep(MountStep.of(Op.ROOT_BIND, root.toString(), "/", EnumSet.noneOf(Flag.class), 0, 0))
+    LaunchPlan.Builder plan = LaunchPlan.builder().namespaces(EnumSet.of(Namespace.MOUNT, Namespace.PID));
+    if (!TestHost.root()) {
+      // Only root may create the other namespaces without a user namespace; map us to root inside.
+      plan.namespaces(EnumSet.of(Namespace.USER, Namespace.MOUNT, Namespace.PID))
+          .uidMapping(IdMapping.of(0, Integer.toUnsignedLong(LibC.INSTANCE.geteuid()), 1))
+          .gidMapping(IdMapping.of(0, Integer.toUnsignedLong(LibC.INSTANCE.getegid()), 1));
+    }
+    return plan.mountStep(MountStep.of(Op.ROOT_BIND, root.toString(), "/", EnumSet.noneOf(Flag.class), 0, 0))
         .command(List.of("/bin/true"));
   }
 

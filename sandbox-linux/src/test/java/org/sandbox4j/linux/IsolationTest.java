@@ -83,7 +83,7 @@ class IsolationTest {
 
   @Test
   void tmpfsSizeIsEnforced() throws Exception {
-    Sandbox sandbox = Sandbox.builder().hostRootfs().mountDev().tmpfs("/scratch", DataSize.ofMebibytes(1)).build();
+    Sandbox sandbox = TestHost.builder().hostRootfs().mountDev().tmpfs("/scratch", DataSize.ofMebibytes(1)).build();
     CompletedRun run = sh(sandbox, "dd if=/dev/zero of=/scratch/fill bs=64k count=32 2>&1; wc -c < /scratch/fill");
     assertThat(run.stdout()).contains("No space left on device");
     assertThat(Long.parseLong(run.stdout().lines().reduce((a, b) -> b).orElseThrow().trim()))

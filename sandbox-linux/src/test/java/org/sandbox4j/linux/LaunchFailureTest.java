@@ -67,7 +67,7 @@ class LaunchFailureTest {
   void aMountPointMissingInACallersRootfs(@TempDir Path dir) throws Exception {
     Path rootfs = BusyboxRootfs.create(dir);
     SandboxLaunchException e = failure(
-        Sandbox.builder().rootfs(rootfs).tmpfs("/scratch", DataSize.ofMebibytes(1)).build(), "/bin/true");
+        TestHost.builder().rootfs(rootfs).tmpfs("/scratch", DataSize.ofMebibytes(1)).build(), "/bin/true");
     assertThat(e.path()).isEqualTo("/scratch");
     assertThat(e.getMessage()).contains("mount point does not exist");
     assertThat(dir.resolve("scratch")).as("the caller's rootfs is never modified").doesNotExist();
@@ -84,7 +84,7 @@ class LaunchFailureTest {
   void aBindMountPointMissingInAReadOnlyRootfs(@TempDir Path dir) throws Exception {
     Path rootfs = BusyboxRootfs.create(dir);
     SandboxLaunchException e = failure(
-        Sandbox.builder().rootfs(rootfs).bindMount(Path.of("/etc/hostname"), "/etc/not-there").build(), "/bin/true");
+        TestHost.builder().rootfs(rootfs).bindMount(Path.of("/etc/hostname"), "/etc/not-there").build(), "/bin/true");
     assertThat(e.stage()).isIn("bind", "overlay"); // a read-only bind is an overlay where the host can make one
     assertThat(e.path()).isEqualTo("/etc/not-there");
     assertThat(e.getMessage()).contains("mount point does not exist");
@@ -95,11 +95,24 @@ class LaunchFailureTest {
     Path rootfs = BusyboxRootfs.create(dir);
     java.nio.file.Files.delete(rootfs.resolve("proc"));
     java.nio.file.Files.writeString(rootfs.resolve("proc"), "not a directory");
-    SandboxLaunchException e = failure(Sandbox.builder().rootfs(rootfs).mountProc().build(), "/bin/true");
+    SandboxLaunchException e = failure(TestHost.builder().rootfs(rootfs).mountProc().build(), "/bin/true");
     assertThat(e.stage()).isEqualTo("proc");
     assertThat(e.path()).isEqualTo("/proc");
     // mount(2) says ENOTDIR, the mount API (move_mount onto a file) says EINVAL
     assertThat(e.errnoName()).isIn("ENOTDIR", "EINVAL");
+  }
+
+  @Test
+  void withoutAUserNamespaceAnUnprivilegedUserIsToldToAddOne() throws Exception {
+    TestHost.assumeNotRoot("root may create namespaces without a user namespace");
+    SandboxLaunchException e = failure(Sandbox.builder().pidNamespace().mountNamespace().build(), "/bin/true");
+    assertThat(e.stage()).isEqualTo("clone");
+    assertThat(e.errnoName()).isEqualTo("EPERM");
+    assertThat(e.detail()).isEqualTo("the kernel refused to create the namespaces: without a user namespace only root"
+        + " (CAP_SYS_ADMIN) may create them; add a user namespace (the strict preset has one) or run as root");
+    // The same sandbox with a user namespace is what an unprivileged user runs.
+    assertThat(Sandbox.builder().userNamespace().pidNamespace().mountNamespace().build().command("/bin/true").run()
+        .result().succeeded()).isTrue();
   }
 
   @Test

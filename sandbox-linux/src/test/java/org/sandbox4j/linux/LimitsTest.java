@@ -3,11 +3,14 @@ package org.sandbox4j.linux;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sandbox4j.CompletedRun;
@@ -16,6 +19,7 @@ import org.sandbox4j.ResourceUsage;
 import org.sandbox4j.Rlimit;
 import org.sandbox4j.Sandbox;
 import org.sandbox4j.SandboxProcess;
+import org.sandbox4j.SandboxLaunchException;
 import org.sandbox4j.SandboxResult;
 import org.sandbox4j.Termination;
 
@@ -33,6 +37,7 @@ class LimitsTest {
 
   @Test
   void aMemoryBombEndsAtItsLimitAsMemoryLimit() throws Exception {
+    TestHost.assumeCgroups();
     long limit = DataSize.ofMebibytes(64).toBytes();
     SandboxResult result = strict().memoryLimit(DataSize.ofMebibytes(64)).build()
         .command("/usr/bin/python3", "-c", "a = []\nwhile True: a.append(bytearray(1 << 20))").run().result();
@@ -45,6 +50,7 @@ class LimitsTest {
 
   @Test
   void aQuotaOfTwentyPercentGivesTwoTenthsOfASecondInASecond() throws Exception {
+    TestHost.assumeCgroups();
     SandboxResult result = strict().cpuQuota(Duration.ofMillis(20)).cpuPeriod(Duration.ofMillis(100))
         .wallTimeLimit(Duration.ofSeconds(1)).build().command("/bin/sh", "-c", BUSY_LOOP).run().result();
     assertThat(result.termination()).isEqualTo(Termination.WALL_TIME_LIMIT);
@@ -53,6 +59,7 @@ class LimitsTest {
 
   @Test
   void aCpusetOfCpuZeroIsTheAffinityInside() throws Exception {
+    TestHost.assumeCgroups();
     CompletedRun run = strict().cpuset("0").build()
         .command("/usr/bin/python3", "-c", "import os; print(sorted(os.sched_getaffinity(0)))").run();
     assertThat(run.stdout().trim()).as(run.stderr()).isEqualTo("[0]");
@@ -67,6 +74,7 @@ class LimitsTest {
 
   @Test
   void aForkBombUnderThirtyTwoPidsEndsAndLeavesNothing() throws Exception {
+    TestHost.assumeCgroups();
     String marker = HostProcesses.marker();
     SandboxResult result = strict().pidsLimit(32).wallTimeLimit(Duration.ofSeconds(2)).build()
         .command("/bin/sh", "-c", "bomb() { bomb | bomb & }; bomb; sleep " + marker).run().result();
@@ -78,6 +86,7 @@ class LimitsTest {
 
   @Test
   void theCpuTimeLimitKillsWithLittleOvershoot() throws Exception {
+    TestHost.assumeCgroups();
     SandboxResult result = strict().cpuTimeLimit(Duration.ofMillis(500)).wallTimeLimit(Duration.ofSeconds(10))
         .build().command("/bin/sh", "-c", BUSY_LOOP).run().result();
     assertThat(result.termination()).isEqualTo(Termination.CPU_TIME_LIMIT);
@@ -87,6 +96,7 @@ class LimitsTest {
 
   @Test
   void theCpuTimeLimitCountsEveryProcessOfTheSandbox() throws Exception {
+    TestHost.assumeCgroups();
     SandboxResult result = strict().cpuTimeLimit(Duration.ofMillis(400)).wallTimeLimit(Duration.ofSeconds(10))
         .build().command("/bin/sh", "-c", "(" + BUSY_LOOP + ") & (" + BUSY_LOOP + ") & wait").run().result();
     // Had the helper watched one process only, the kill would come at 400 ms of that
@@ -104,6 +114,7 @@ class LimitsTest {
 
   @Test
   void aWriteThrottleOfOneMebibytePerSecondSlowsDirectWrites(@TempDir Path dir) throws Exception {
+    TestHost.assumeCgroups();
     Path disk = BlockDevices.diskHolding(dir);
     Sandbox sandbox = strict().ioWriteBandwidth(disk, DataSize.ofMebibytes(1))
         .bindMount(dir, "/data", org.sandbox4j.Access.READ_WRITE).build();
@@ -127,6 +138,7 @@ class LimitsTest {
 
   @Test
   void aLiveSnapshotWhileTheProgramRuns() throws Exception {
+    TestHost.assumeCgroups();
     try (SandboxProcess process = strict().memoryLimit(DataSize.ofMebibytes(256)).build()
         .command("/usr/bin/python3", "-c", "import time; a = bytearray(32 << 20); print('ready', flush=True); time.sleep(30)")
         .start()) {
@@ -142,6 +154,7 @@ class LimitsTest {
 
   @Test
   void theAccountIsTheProgramsAloneNotTheJvmsOrTheHelpers() throws Exception {
+    TestHost.assumeCgroups();
     SandboxResult result = strict().build().command("/bin/true").run().result();
     ResourceUsage usage = usage(result);
     // /bin/true touches well under 2 MiB; the JVM (hundreds of MiB) and the helper are elsewhere.
@@ -156,6 +169,7 @@ class LimitsTest {
 
   @Test
   void noRunCgroupIsLeftBehind() throws Exception {
+    TestHost.assumeCgroups();
     strict().memoryLimit(DataSize.ofMebibytes(64)).pidsLimit(16).build().command("/bin/true").run();
     for (Path parent : RunCgroups.parents()) {
       assertThat(RunCgroups.runsIn(parent)).as(parent.toString()).isEmpty();
@@ -163,7 +177,95 @@ class LimitsTest {
   }
 
   @Test
+  void withoutACgroupEveryLimitThatNeedsOneFailsTheLaunchNamingItAndTheRemedy(@TempDir Path dir) throws Exception {
+    TestHost.assumeNoCgroups();
+    Path disk = BlockDevices.diskHolding(dir);
+    Map<String, Sandbox.Builder> limited = new LinkedHashMap<>();
+    limited.put("memoryLimit(64 MiB)", strict().memoryLimit(DataSize.ofMebibytes(64)));
+    limited.put("memorySoftLimit(32 MiB)", strict().memorySoftLimit(DataSize.ofMebibytes(32)));
+    limited.put("cpuQuota(20000 us per 100000 us)", strict().cpuQuota(Duration.ofMillis(20)));
+    limited.put("cpuset(0)", strict().cpuset("0"));
+    limited.put("memoryNodes(0)", strict().memoryNodes("0"));
+    limited.put("pidsLimit(32)", strict().pidsLimit(32));
+    limited.put("ioThrottle(write bytes/s 1 MiB on " + disk, strict().ioWriteBandwidth(disk, DataSize.ofMebibytes(1)));
+    limited.put("cpuTimeLimit(PT0.5S)", strict().cpuTimeLimit(Duration.ofMillis(500)));
+    String reason = TestHost.noCgroups().detail();
+    strict().build().command("/bin/true").run(); // the helper memfd and the reactor are made once per JVM
+    int fds = HostProcesses.openFileDescriptors();
+    for (Map.Entry<String, Sandbox.Builder> limit : limited.entrySet()) {
+      Sandbox sandbox = limit.getValue().build();
+      assertThatThrownBy(() -> sandbox.command("/bin/true").start()).as(limit.getKey())
+          .isInstanceOfSatisfying(SandboxLaunchException.class, e -> {
+            assertThat(e.stage()).isEqualTo("cgroup");
+            assertThat(e.detail()).startsWith(limit.getKey())
+                .contains(" cannot be enforced without a cgroup, and this JVM has none: " + reason)
+                .contains("run as root, or start the JVM in a cgroup v2 subtree delegated to this user");
+          });
+    }
+    assertThatThrownBy(() -> strict().memoryLimit(DataSize.ofMebibytes(64)).pidsLimit(16).build()
+        .command("/bin/true").start())
+        .hasMessageContaining("memoryLimit(64 MiB), pidsLimit(16) cannot be enforced without a cgroup");
+    // Nothing was started, so nothing is left: no helper, no pipe.
+    assertThat(ProcessHandle.current().children().count()).isZero();
+    assertThat(HostProcesses.openFileDescriptors()).isEqualTo(fds);
+  }
+
+  @Test
+  void withoutACgroupARunWithoutCgroupLimitsRunsWithoutAnAccount() throws Exception {
+    TestHost.assumeNoCgroups();
+    // The limits that need no cgroup are the helper's (wall time) and the JVM's (output).
+    CompletedRun run = strict().outputLimit(DataSize.ofKibibytes(4)).wallTimeLimit(Duration.ofSeconds(5)).build()
+        .command("/bin/sh", "-c", "echo hello").run();
+    assertThat(run.result().termination()).as(run.stderr()).isEqualTo(Termination.EXITED);
+    assertThat(run.stdout()).isEqualTo("hello\n");
+    assertThat(run.result().usage()).isEmpty();
+  }
+
+  @Test
+  void withoutACgroupASandboxThatAllowsItRunsWithoutItsCgroupLimitsAndTheResultListsThem() throws Exception {
+    TestHost.assumeNoCgroups();
+    String reason = TestHost.noCgroups().getMessage();
+    Sandbox sandbox = strict().memoryLimit(DataSize.ofMebibytes(64)).pidsLimit(16).cpuTimeLimit(Duration.ofMillis(500))
+        .outputLimit(DataSize.ofKibibytes(4)).wallTimeLimit(Duration.ofMillis(300)).allowUnenforcedLimits().build();
+    CompletedRun run = sandbox.command("/bin/sh", "-c", "echo hello").run();
+    assertThat(run.result().termination()).as(run.stderr()).isEqualTo(Termination.EXITED);
+    assertThat(run.stdout()).isEqualTo("hello\n");
+    assertThat(run.result().usage()).isEmpty();
+    assertThat(run.result().unenforcedLimits()).containsExactly(
+        "memoryLimit(64 MiB): not enforced, this JVM has no cgroup (" + reason + ")",
+        "pidsLimit(16): not enforced, this JVM has no cgroup (" + reason + ")",
+        "cpuTimeLimit(PT0.5S): not enforced, this JVM has no cgroup (" + reason + ")");
+    assertThat(run.result().toString()).contains("NOT ENFORCED: memoryLimit(64 MiB): not enforced");
+    // What needs no cgroup still holds: the helper's wall clock and the JVM's output count.
+    assertThat(sandbox.command("/bin/sleep", "10").run().result().termination()).isEqualTo(Termination.WALL_TIME_LIMIT);
+    assertThat(sandbox.command("/usr/bin/yes").run().result().termination()).isEqualTo(Termination.OUTPUT_LIMIT);
+  }
+
+  @Test
+  void withACgroupASandboxThatAllowsUnenforcedLimitsHasEveryLimitEnforced() throws Exception {
+    TestHost.assumeCgroups();
+    SandboxResult result = strict().memoryLimit(DataSize.ofMebibytes(64)).allowUnenforcedLimits().build()
+        .command("/usr/bin/python3", "-c", "a = []\nwhile True: a.append(bytearray(1 << 20))").run().result();
+    assertThat(result.termination()).isEqualTo(Termination.MEMORY_LIMIT);
+    assertThat(result.unenforcedLimits()).isEmpty();
+  }
+
+  @Test
+  void aV2HierarchyThisUserMayNotWriteFailsWithTheRemedy() throws Exception {
+    TestHost.assumeNotRoot("root may write every cgroup");
+    assumeTrue(Files.isRegularFile(Path.of("/sys/fs/cgroup/unified/cgroup.controllers")),
+        "no empty cgroup v2 hierarchy on this host");
+    assertThatThrownBy(() -> new CgroupV2Driver("/sys/fs/cgroup/unified", "/", "/sandbox4j-test"))
+        .isInstanceOfSatisfying(SandboxLaunchException.class, e -> {
+          assertThat(e.stage()).isEqualTo("cgroup");
+          assertThat(e.path()).isEqualTo("/sys/fs/cgroup/unified/sandbox4j-test");
+          assertThat(e.detail()).contains("run as root, or start the JVM in a cgroup v2 subtree delegated to this user");
+        });
+  }
+
+  @Test
   void aMissingControllerFailsClosedWithTheRemedy() throws Exception {
+    TestHost.assumeRoot("the test parent on the unified hierarchy is root's");
     // The v2 hierarchy of this host has no controllers (they are all bound to v1).
     CgroupDriver v2 = RunCgroups.unifiedDriverOrNull();
     org.junit.jupiter.api.Assumptions.assumeTrue(v2 != null, "no empty cgroup v2 hierarchy on this host");
@@ -177,6 +279,7 @@ class LimitsTest {
 
   @Test
   void cgroupV2MechanicsOnTheUnifiedHierarchy() throws Exception {
+    TestHost.assumeRoot("the test parent on the unified hierarchy is root's");
     CgroupDriver v2 = RunCgroups.unifiedDriverOrNull();
     org.junit.jupiter.api.Assumptions.assumeTrue(v2 != null, "no empty cgroup v2 hierarchy on this host");
     Sandbox sandbox = Sandbox.builder().strict().cpuTimeLimit(Duration.ofMillis(300)).build();

@@ -138,7 +138,8 @@ class ProcessLifecycleTest {
   void wallTimeLimitKillsGrandchildrenAndDaemons(boolean pidNamespace) throws Exception {
     String marker = HostProcesses.marker();
     Sandbox.Builder builder = Sandbox.builder().wallTimeLimit(Duration.ofMillis(300));
-    Sandbox sandbox = (pidNamespace ? builder.pidNamespace() : builder).build();
+    Sandbox sandbox = (pidNamespace ? TestHost.builder().wallTimeLimit(Duration.ofMillis(300)).pidNamespace() : builder)
+        .build();
     CompletedRun run = sandbox.command("/bin/sh", "-c",
         "sleep " + marker + " & setsid sh -c 'sleep " + marker + " & sleep " + marker + "' & "
             + "(setsid sleep " + marker + " &) ; sleep " + marker).redirectOutput(Redirect.DISCARD).run();

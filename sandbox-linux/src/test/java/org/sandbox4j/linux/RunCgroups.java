@@ -3,7 +3,6 @@ package org.sandbox4j.linux;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -25,19 +24,12 @@ final class RunCgroups {
     return layout().v1.containsKey("memory");
   }
 
-  /** The parents of run cgroups this JVM uses: one per v1 hierarchy, or the v2 one. */
-  static List<Path> parents() throws IOException {
-    CgroupLayout layout = layout();
-    List<Path> parents = new ArrayList<>();
-    if (layout.v1.containsKey("memory")) {
-      for (CgroupLayout.Hierarchy h : new java.util.HashSet<>(layout.v1.values())) {
-        parents.add(Path.of(h.mountPoint + (h.ownPath.equals("/") ? "" : h.ownPath) + "/" + CgroupDriver.PARENT_NAME));
-      }
-    } else if (layout.v2MountPoint.isPresent()) {
-      String own = layout.v2OwnPath.orElse("/");
-      parents.add(Path.of(layout.v2MountPoint.get() + (own.equals("/") ? "" : own) + "/" + CgroupDriver.PARENT_NAME));
-    }
-    return parents;
+  /**
+   * The parents of run cgroups this JVM uses, as its driver has them: one per v1 hierarchy, or
+   * the v2 one; none where this user has no cgroups (then no run cgroup can be made either).
+   */
+  static List<Path> parents() {
+    return TestHost.cgroupsUsable() ? TestHost.driver().parents() : List.of();
   }
 
   static List<Path> runsIn(Path parent) throws IOException {

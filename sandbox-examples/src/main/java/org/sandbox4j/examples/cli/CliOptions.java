@@ -60,6 +60,7 @@ public final class CliOptions {
   private final List<Mount> mounts;
   private final String hostname;
   private final boolean shareNetwork;
+  private final boolean allowUnenforcedLimits;
   private final String workingDirectory;
   private final Map<String, String> environment;
   private final Duration wallTimeLimit;
@@ -94,6 +95,7 @@ public final class CliOptions {
     this.mounts = List.copyOf(p.mounts);
     this.hostname = p.hostname;
     this.shareNetwork = p.shareNetwork;
+    this.allowUnenforcedLimits = p.allowUnenforcedLimits;
     this.workingDirectory = p.workingDirectory;
     this.environment = Collections.unmodifiableMap(new LinkedHashMap<>(p.environment));
     this.wallTimeLimit = p.wallTimeLimit;
@@ -314,6 +316,9 @@ public final class CliOptions {
     if (shareNetwork) {
       builder.shareNamespace(Namespace.NETWORK);
     }
+    if (allowUnenforcedLimits) {
+      builder.allowUnenforcedLimits();
+    }
     if (tmpSize != null) {
       builder.mountTmp(tmpSize);
     }
@@ -442,7 +447,8 @@ public final class CliOptions {
 
   /** Reads the arguments once, front to back, into mutable fields. */
   private static final class Parser {
-    private static final Set<String> FLAGS = Set.of("--rootfs-rw", "--share-net", "--print-plan", "--describe");
+    private static final Set<String> FLAGS = Set.of("--rootfs-rw", "--share-net", "--print-plan", "--describe",
+        "--allow-unenforced-limits");
     private static final Set<String> VALUED = Set.of("--rootfs", "--ro-bind", "--bind", "--tmpfs", "--tmp-size",
         "--hostname", "--workdir", "--env", "--wall-time", "--uid", "--gid", "--result-json",
         "--memory", "--memory-soft", "--swap", "--cpu-quota", "--cpu-period", "--cpus", "--cpuset", "--mems",
@@ -463,6 +469,7 @@ public final class CliOptions {
     private final List<Mount> mounts = new ArrayList<>();
     private String hostname;
     private boolean shareNetwork;
+    private boolean allowUnenforcedLimits;
     private String workingDirectory;
     private final Map<String, String> environment = new LinkedHashMap<>();
     private Duration wallTimeLimit;
@@ -537,6 +544,9 @@ public final class CliOptions {
           break;
         case "--share-net":
           shareNetwork = true;
+          break;
+        case "--allow-unenforced-limits":
+          allowUnenforcedLimits = true;
           break;
         case "--print-plan":
           printPlan = true;

@@ -121,6 +121,10 @@ public final class Main {
                               them apart, e.g. nofile=256:1024 (repeatable)
       All limits but --output-limit and --rlimit need a cgroup sandbox4j can
       create; without one the launch fails (127) rather than run unlimited.
+        --allow-unenforced-limits
+                              run without the limits this host cannot enforce
+                              instead of failing; --result-json then lists
+                              them under unenforcedLimits
 
       Seccomp policy FILE: one directive per line, '#' starts a comment, blank
       lines are ignored. Rules are checked in file order; for each syscall the

@@ -20,7 +20,9 @@ import org.sandbox4j.Termination;
  * ({@link SandboxResult#usage()}), what it used follows: {@code cpuUserMicros}, {@code cpuSystemMicros}, {@code peakMemoryBytes},
  * {@code oomKills}, {@code pidsPeak}, {@code pidsLimitHits}, {@code ioReadBytes} and
  * {@code ioWriteBytes}; the two peaks are {@code null} where the kernel keeps none. Without a
- * cgroup these keys are absent, not zero: nothing was measured. Last, {@code procView} names
+ * cgroup these keys are absent, not zero: nothing was measured. A run that went without limits
+ * the host could not enforce ({@code --allow-unenforced-limits}) then has
+ * {@code unenforcedLimits}, an array naming each with the reason. Last, {@code procView} names
  * the {@link org.sandbox4j.ProcView} the program had ({@code LIVE}, {@code STATIC}, {@code OFF}).
  * A launch failure is reported as
  * {@link Termination#SETUP_FAILED} with the CLI's exit status {@link ExitCodes#LAUNCH_FAILED}
@@ -60,6 +62,9 @@ public final class ResultJson {
         .number("wallTimeMicros", result.wallTimeMicros());
     result.seccompViolation().ifPresent(syscall -> json.string("seccompViolation", syscall));
     result.usage().ifPresent(usage -> usageFields(json, usage));
+    if (!result.unenforcedLimits().isEmpty()) {
+      json.strings("unenforcedLimits", result.unenforcedLimits());
+    }
     return json;
   }
 
@@ -127,6 +132,15 @@ public final class ResultJson {
     /** An absent value is JSON's {@code null}: the key stays, so every line has the same keys. */
     JsonObjectWriter number(String name, OptionalLong value) {
       return member(name, value.isPresent() ? Long.toString(value.getAsLong()) : "null");
+    }
+
+    /** An array of strings. */
+    JsonObjectWriter strings(String name, java.util.List<String> values) {
+      StringBuilder array = new StringBuilder("[");
+      for (String value : values) {
+        array.append(array.length() > 1 ? "," : "").append(quote(value));
+      }
+      return member(name, array.append(']').toString());
     }
 
     private JsonObjectWriter member(String name, String jsonValue) {

@@ -372,6 +372,18 @@ class CliOptionsTest {
   }
 
   @Nested
+  class AllowUnenforcedLimits {
+    @Test
+    void isOffUnlessGivenAndThenReachesTheLimits() throws Exception {
+      assertThat(parse("--memory", "64m", "--", "true").toSandbox().limits().unenforcedAllowed()).isFalse();
+      Sandbox sandbox = parse("--memory", "64m", "--allow-unenforced-limits", "--", "true").toSandbox();
+
+      assertThat(sandbox.limits().unenforcedAllowed()).isTrue();
+      assertThat(sandbox.limits().memory()).contains(DataSize.ofMebibytes(64));
+    }
+  }
+
+  @Nested
   class ShareNet {
     @Test
     void leavesOutOnlyTheNetworkNamespace() throws Exception {

@@ -2,6 +2,8 @@ package org.sandbox4j.examples.cli;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -64,6 +66,7 @@ class CliRunIT {
 
   @Test
   void runsUnderLimitsAndWritesWhatTheRunUsed() throws Exception {
+    assumeTrue(TestHost.cgroupsUsable(), () -> "needs a cgroup: " + TestHost.cgroupDriver());
     Path json = temp.resolve("result.json");
 
     int status = execute("run", "--memory", "64m", "--pids", "16", "--result-json", json.toString(), "--", "/bin/true");
@@ -72,6 +75,33 @@ class CliRunIT {
     assertThat(Files.readString(json, UTF_8))
         .contains("\"termination\":\"EXITED\"")
         .containsPattern("\"peakMemoryBytes\":\\d+[,}]");
+  }
+
+  @Test
+  void withoutACgroupLimitsFailTheLaunchWithTheRemedyAndNoResult() throws Exception {
+    assumeFalse(TestHost.cgroupsUsable(), "this user has a cgroup here");
+    Path json = temp.resolve("result.json");
+
+    int status = execute("run", "--memory", "64m", "--pids", "16", "--result-json", json.toString(), "--", "/bin/true");
+
+    assertThat(status).isEqualTo(ExitCodes.LAUNCH_FAILED);
+    assertThat(err.toString(UTF_8)).startsWith("sandbox4j: launch failed: cgroup ")
+        .contains("memoryLimit(64 MiB), pidsLimit(16) cannot be enforced without a cgroup, and this JVM has none: ")
+        .contains("run as root, or start the JVM in a cgroup v2 subtree delegated to this user");
+  }
+
+  @Test
+  void withoutACgroupAllowedUnenforcedLimitsRunAndAreListedInTheResult() throws Exception {
+    assumeFalse(TestHost.cgroupsUsable(), "this user has a cgroup here");
+    Path json = temp.resolve("result.json");
+
+    int status = execute("run", "--memory", "64m", "--allow-unenforced-limits", "--result-json", json.toString(), "--",
+        "/bin/true");
+
+    assertThat(status).as("stderr: %s", err).isZero();
+    assertThat(Files.readString(json, UTF_8)).contains("\"termination\":\"EXITED\"")
+        .contains("\"unenforcedLimits\":[\"memoryLimit(64 MiB): not enforced, this JVM has no cgroup (cgroup ")
+        .doesNotContain("peakMemoryBytes");
   }
 
   @Test

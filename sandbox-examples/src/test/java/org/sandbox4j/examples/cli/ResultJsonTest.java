@@ -19,6 +19,16 @@ class ResultJsonTest {
   }
 
   @Test
+  void endsWithTheLimitsTheRunWentWithout() {
+    SandboxResult result = SandboxResult.builder(Termination.EXITED).wallTimeMicros(5)
+        .unenforcedLimits(java.util.List.of("memoryLimit(64 MiB): not enforced, \"why\"", "pidsLimit(16): x")).build();
+
+    assertThat(ResultJson.of(result)).isEqualTo("{\"termination\":\"EXITED\",\"exitCode\":0,\"signal\":0,"
+        + "\"wallTimeMicros\":5,\"unenforcedLimits\":[\"memoryLimit(64 MiB): not enforced, \\\"why\\\"\","
+        + "\"pidsLimit(16): x\"]}");
+  }
+
+  @Test
   void writesASignalAndItsShellStyleExitCode() {
     SandboxResult result = SandboxResult.builder(Termination.WALL_TIME_LIMIT)
         .exitCode(137).signal(9).wallTimeMicros(1_000_412).build();
