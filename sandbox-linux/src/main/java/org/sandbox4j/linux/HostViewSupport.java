@@ -100,6 +100,11 @@ final class HostViewSupport implements Planner.ViewHost {
   }
 
   @Override
+  public boolean runCgroup() {
+    return cgroupUnavailable.isEmpty();
+  }
+
+  @Override
   public boolean timeNamespaces() {
     return TIME_NAMESPACES;
   }

@@ -109,6 +109,11 @@ final class Planner {
       return false;
     }
 
+    /** Whether launches get a run cgroup, without which no cgroup limit is enforced. */
+    default boolean runCgroup() {
+      return true;
+    }
+
     /** Whether the kernel has time namespaces (Linux 5.6, {@code CONFIG_TIME_NS}). */
     boolean timeNamespaces();
 
@@ -188,7 +193,7 @@ final class Planner {
    */
   private static ProcView procView(Sandbox sandbox, ViewHost host) throws SandboxLaunchException {
     ProcView asked = sandbox.procView().orElse(null);
-    if (asked == ProcView.OFF || (asked == null && !(sandbox.mountsProc() && sandbox.limits().shapesMachine()))) {
+    if (asked == ProcView.OFF || (asked == null && !(sandbox.mountsProc() && viewLimits(sandbox, host).shapesMachine()))) {
       return ProcView.OFF;
     }
     Optional<String> unavailable = host.liveUnavailableReason();
@@ -203,6 +208,15 @@ final class Planner {
       unavailable = host.liveMountFailure(sandbox.namespaces().contains(Namespace.USER));
     }
     return unavailable.isPresent() ? ProcView.STATIC : ProcView.LIVE;
+  }
+
+  /**
+   * The limits a view shows: those the run will have. A run the caller let go without the
+   * limits this host cannot enforce (no run cgroup) must not show them as if they held.
+   */
+  private static ResourceLimits viewLimits(Sandbox sandbox, ViewHost host) {
+    ResourceLimits limits = sandbox.limits();
+    return !host.runCgroup() && limits.unenforcedAllowed() ? limits.withoutCgroupLimits() : limits;
   }
 
   private static void addUnlessShared(Sandbox sandbox, Set<Namespace> namespaces, Namespace namespace) {
@@ -365,7 +379,7 @@ final class Planner {
     if (view == ProcView.LIVE) {
       mount(Op.VIEW_LIVE, name, target, flags, 0, 0);
     } else {
-      mount(Op.VIEW_SNAPSHOT, viewHost.snapshot(name, sandbox.limits()), target, flags, 0, 0); // always 0444
+      mount(Op.VIEW_SNAPSHOT, viewHost.snapshot(name, viewLimits(sandbox, viewHost)), target, flags, 0, 0); // 0444
     }
   }
 
