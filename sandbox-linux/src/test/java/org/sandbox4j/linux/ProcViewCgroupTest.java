@@ -25,6 +25,11 @@ import org.sandbox4j.Sandbox;
 /** The readings of real run cgroups, and a view that follows them live. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ProcViewCgroupTest {
+  @org.junit.jupiter.api.BeforeAll
+  static void needsRoot() {
+    TestHost.assumeRoot("the test makes run cgroups and moves host processes into them");
+  }
+
   private static final long MIB = 1 << 20;
   /** Waits for a line, allocates (and touches) 100 MiB, says so, waits for another line. */
   private static final String ALLOCATE = "import sys\n"

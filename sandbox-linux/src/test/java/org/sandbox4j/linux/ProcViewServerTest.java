@@ -53,6 +53,8 @@ class ProcViewServerTest {
 
   @BeforeAll
   static void warmUp(@TempDir Path dir) throws IOException {
+    TestHost.assumeRoot("the test mounts FUSE file systems on the host (sandboxes mount theirs in their own"
+        + " namespaces: ProcViewTest)");
     // The server's thread, epoll and eventfd are made once per JVM, not per view.
     try (ProcViewTestMount mount = ProcViewTestMount.serving(dir, staticModel().build())) {
       Files.readString(mount.file("cpus"));

@@ -65,6 +65,7 @@ class ProcViewStepsTest {
 
   @BeforeAll
   static void busyboxRootfs() throws Exception {
+    TestHost.assumeRoot("the plans here are run with and without a user namespace, and with run cgroups");
     rootfs = BusyboxRootfs.create(dir.resolve("rootfs"));
     Files.createDirectories(rootfs.resolve("sys/fs/cgroup"));
   }

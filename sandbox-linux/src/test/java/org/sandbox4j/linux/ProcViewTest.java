@@ -28,7 +28,9 @@ class ProcViewTest {
   private static final DataSize LIMIT = DataSize.ofMebibytes(256);
   private static final int HOST_CPUS = CgroupDriver.onlineCpus();
 
+  /** The strict sandbox with a memory limit; skips the test where this JVM has no cgroup. */
   private static Sandbox.Builder limited() {
+    TestHost.assumeCgroups();
     return Sandbox.builder().strict().memoryLimit(LIMIT);
   }
 
@@ -179,5 +181,32 @@ class ProcViewTest {
     assertThat(sandbox.command("/bin/true").plan().toString()).contains("view /proc/meminfo (snapshot");
     SandboxResult result = sandbox.command("/bin/true").run().result();
     assertThat(result.procView()).isEqualTo(ProcView.STATIC);
+  }
+
+  @Test
+  void withoutACgroupALimitFailsClosedAndAnUnenforcedOneIsNotShownAsIfItHeld() throws Exception {
+    TestHost.assumeNoCgroups();
+    Sandbox.Builder limitedWithoutCgroup = Sandbox.builder().strict().memoryLimit(LIMIT);
+    assertThatThrownBy(() -> limitedWithoutCgroup.build().command("/bin/true").run())
+        .isInstanceOf(org.sandbox4j.SandboxLaunchException.class).hasMessageContaining("memoryLimit(256 MiB)");
+    long hostTotal = field(Files.readString(Path.of("/proc/meminfo")), "^MemTotal:\\s+(\\d+) kB");
+    CompletedRun run = sh(Sandbox.builder().strict().memoryLimit(LIMIT).allowUnenforcedLimits().build(),
+        "head -1 /proc/meminfo");
+    assertThat(run.result().unenforcedLimits()).isNotEmpty();
+    assertThat(run.result().procView()).isEqualTo(ProcView.OFF);
+    assertThat(field(run.stdout(), "^MemTotal:\\s+(\\d+) kB")).isEqualTo(hostTotal);
+  }
+
+  @Test
+  void withoutACgroupAStaticViewStillWorksAndALiveOneFailsNamingTheRemedy() throws Exception {
+    TestHost.assumeNoCgroups();
+    CompletedRun run = sh(Sandbox.builder().strict().cpuset("0").allowUnenforcedLimits().procView(ProcView.STATIC)
+        .build(), "grep -c ^processor /proc/cpuinfo; cat /sys/devices/system/cpu/online");
+    assertThat(run.result().procView()).isEqualTo(ProcView.STATIC);
+    // The cpuset is not enforced here, so the view shows the host's CPUs, not CPU 0 alone.
+    assertThat(run.stdout().lines()).containsExactly(String.valueOf(HOST_CPUS), HOST_CPUS == 1 ? "0" : "0-" + (HOST_CPUS - 1));
+    assertThatThrownBy(() -> Sandbox.builder().strict().procView(ProcView.LIVE).build().command("/bin/true").run())
+        .isInstanceOf(org.sandbox4j.SandboxLaunchException.class)
+        .hasMessageContaining("proc view").hasMessageContaining("procView(ProcView.STATIC)");
   }
 }
