@@ -189,9 +189,10 @@ public final class Main {
       When the sandbox had a cgroup, what it used follows: "cpuUserMicros",
       "cpuSystemMicros", "peakMemoryBytes", "oomKills", "pidsPeak",
       "pidsLimitHits", "ioReadBytes", "ioWriteBytes"; peakMemoryBytes and
-      pidsPeak are null where the kernel keeps no peak. Last (not after a
-      launch failure), "procView" says which /proc view COMMAND had: "LIVE",
-      "STATIC" or "OFF".
+      pidsPeak are null where the kernel keeps no peak. A run that went
+      without limits (--allow-unenforced-limits) then lists them, each with the
+      reason, as "unenforcedLimits". Last (not after a launch failure),
+      "procView" says which /proc view COMMAND had: "LIVE", "STATIC" or "OFF".
       """;
 
   private static final String PREFIX = "sandbox4j: ";

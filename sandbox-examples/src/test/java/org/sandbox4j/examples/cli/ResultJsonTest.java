@@ -19,13 +19,13 @@ class ResultJsonTest {
   }
 
   @Test
-  void endsWithTheLimitsTheRunWentWithout() {
+  void listsTheLimitsTheRunWentWithoutBeforeTheView() {
     SandboxResult result = SandboxResult.builder(Termination.EXITED).wallTimeMicros(5)
         .unenforcedLimits(java.util.List.of("memoryLimit(64 MiB): not enforced, \"why\"", "pidsLimit(16): x")).build();
 
     assertThat(ResultJson.of(result)).isEqualTo("{\"termination\":\"EXITED\",\"exitCode\":0,\"signal\":0,"
         + "\"wallTimeMicros\":5,\"unenforcedLimits\":[\"memoryLimit(64 MiB): not enforced, \\\"why\\\"\","
-        + "\"pidsLimit(16): x\"]}");
+        + "\"pidsLimit(16): x\"],\"procView\":\"OFF\"}");
   }
 
   @Test
