@@ -28,6 +28,15 @@ class ProcViewTest {
   private static final DataSize LIMIT = DataSize.ofMebibytes(256);
   private static final int HOST_CPUS = CgroupDriver.onlineCpus();
 
+  /**
+   * Skips a test of live values where this user cannot open /dev/fuse: there the automatic
+   * view is static (withoutFuseTheAutomaticViewIsStatic) and asking for a live one fails.
+   */
+  private static void assumeLive() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(HostViewSupport.fuseUnavailableReason().isEmpty(),
+        () -> "the live view needs FUSE: " + HostViewSupport.fuseUnavailableReason().orElse(""));
+  }
+
   /** The strict sandbox with a memory limit; skips the test where this JVM has no cgroup. */
   private static Sandbox.Builder limited() {
     TestHost.assumeCgroups();
@@ -50,6 +59,9 @@ class ProcViewTest {
   @ParameterizedTest
   @EnumSource(value = ProcView.class, names = {"LIVE", "STATIC"})
   void freeReportsTheMemoryLimitAsTotal(ProcView view) throws Exception {
+    if (view == ProcView.LIVE) {
+      assumeLive();
+    }
     CompletedRun run = sh(limited().procView(view).build(), "free -b");
     assertThat(field(run.stdout(), "^Mem:\\s+(\\d+)")).isEqualTo(LIMIT.toBytes());
     assertThat(field(run.stdout(), "^Swap:\\s+(\\d+)")).isZero();
@@ -58,6 +70,7 @@ class ProcViewTest {
 
   @Test
   void aLimitTurnsTheLiveViewOnByItself() throws Exception {
+    assumeLive();
     CompletedRun run = sh(limited().build(), "head -1 /proc/meminfo");
     assertThat(run.result().procView()).isEqualTo(ProcView.LIVE);
     assertThat(field(run.stdout(), "^MemTotal:\\s+(\\d+) kB")).isEqualTo(LIMIT.toBytes() / 1024);
@@ -88,6 +101,7 @@ class ProcViewTest {
 
   @Test
   void allocatingAHundredMebibytesLowersMemAvailableByAboutThat() throws Exception {
+    assumeLive();
     String program = String.join("\n",
         "def avail():",
         "    for line in open('/proc/meminfo'):",
@@ -132,6 +146,7 @@ class ProcViewTest {
 
   @Test
   void loadavgAndSwapsShowOnlyTheSandbox() throws Exception {
+    assumeLive();
     CompletedRun run = sh(limited().build(), "cat /proc/loadavg; cat /proc/swaps | wc -l");
     List<String> lines = run.stdout().lines().toList();
     String[] load = lines.get(0).split(" ");
@@ -208,5 +223,16 @@ class ProcViewTest {
     assertThatThrownBy(() -> Sandbox.builder().strict().procView(ProcView.LIVE).build().command("/bin/true").run())
         .isInstanceOf(org.sandbox4j.SandboxLaunchException.class)
         .hasMessageContaining("proc view").hasMessageContaining("procView(ProcView.STATIC)");
+  }
+
+  @Test
+  void withoutFuseTheAutomaticViewIsStatic() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(HostViewSupport.fuseUnavailableReason().isPresent(),
+        "this user can open /dev/fuse");
+    CompletedRun run = sh(limited().build(), "head -1 /proc/meminfo");
+    assertThat(run.result().procView()).isEqualTo(ProcView.STATIC);
+    assertThat(field(run.stdout(), "^MemTotal:\\s+(\\d+) kB")).isEqualTo(LIMIT.toBytes() / 1024);
+    assertThatThrownBy(() -> limited().procView(ProcView.LIVE).build().command("/bin/true").run())
+        .isInstanceOf(org.sandbox4j.SandboxLaunchException.class).hasMessageContaining("/dev/fuse");
   }
 }
