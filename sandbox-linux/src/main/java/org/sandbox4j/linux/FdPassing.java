@@ -53,22 +53,15 @@ final class FdPassing {
     LibC libc = LibC.INSTANCE;
     Runtime runtime = Runtime.getRuntime(libc);
     Pointer data = Memory.allocateDirect(runtime, DATA_BYTES, true);
-    Pointer iov = Memory.allocateDirect(runtime, IOVEC_BYTES, true);
     Pointer control = Memory.allocateDirect(runtime, CONTROL_BYTES, true);
-    Pointer msg = Memory.allocateDirect(runtime, MSGHDR_BYTES, true);
-    iov.putAddress(0, data.address());
-    iov.putLong(8, DATA_BYTES);
-    msg.putAddress(16, iov.address());
-    msg.putLong(24, 1);
-    msg.putAddress(32, control.address());
-    msg.putLong(40, CONTROL_BYTES);
+    Pointer msg = msghdr(runtime, data, DATA_BYTES, control, CONTROL_BYTES);
     long n;
     int errno;
     do {
       n = libc.recvmsg(socketFd, msg, LibC.MSG_DONTWAIT | LibC.MSG_CMSG_CLOEXEC);
       errno = n < 0 ? LibC.errno() : 0;
     } while (n < 0 && errno == LibC.EINTR);
-    Reference.reachabilityFence(iov); // the kernel wrote through these addresses
+    Reference.reachabilityFence(msg); // the kernel wrote through these addresses (the iovec is in msg)
     Reference.reachabilityFence(control);
     if (n < 0) {
       return new Received(errno == LibC.EAGAIN ? Received.Kind.AGAIN : Received.Kind.ERROR, errno, new byte[0],
@@ -104,26 +97,36 @@ final class FdPassing {
     return fds;
   }
 
+  /**
+   * A {@code struct msghdr} (LP64: iov at 16, iovlen at 24, control at 32, controllen at 40;
+   * no name) over one iovec of {@code length} bytes at {@code data}, and {@code control}.
+   */
+  private static Pointer msghdr(Runtime runtime, Pointer data, long length, Pointer control, long controlBytes) {
+    // The iovec lives in the same block, right after the msghdr: it stays allocated as long
+    // as the msghdr, which the syscall's caller holds.
+    Pointer msg = Memory.allocateDirect(runtime, MSGHDR_BYTES + IOVEC_BYTES, true);
+    msg.putAddress(MSGHDR_BYTES, data.address());
+    msg.putLong(MSGHDR_BYTES + 8, length);
+    msg.putAddress(16, msg.address() + MSGHDR_BYTES);
+    msg.putLong(24, 1);
+    msg.putAddress(32, control.address());
+    msg.putLong(40, controlBytes);
+    return msg;
+  }
+
   /** Sends {@code data} with {@code fd} attached (the helper's side of the handover; tests play it). Returns the errno or 0. */
   static int send(int socketFd, byte[] data, int fd) {
     LibC libc = LibC.INSTANCE;
     Runtime runtime = Runtime.getRuntime(libc);
     Pointer buffer = Memory.allocateDirect(runtime, Math.max(1, data.length), true);
     buffer.put(0, data, 0, data.length);
-    Pointer iov = Memory.allocateDirect(runtime, IOVEC_BYTES, true);
     int controlBytes = CMSG_HEADER_BYTES + 8; // CMSG_SPACE(sizeof(int))
     Pointer control = Memory.allocateDirect(runtime, controlBytes, true);
-    Pointer msg = Memory.allocateDirect(runtime, MSGHDR_BYTES, true);
-    iov.putAddress(0, buffer.address());
-    iov.putLong(8, data.length);
     control.putLong(0, CMSG_HEADER_BYTES + 4); // CMSG_LEN(sizeof(int))
     control.putInt(8, LibC.SOL_SOCKET);
     control.putInt(12, LibC.SCM_RIGHTS);
     control.putInt(16, fd);
-    msg.putAddress(16, iov.address());
-    msg.putLong(24, 1);
-    msg.putAddress(32, control.address());
-    msg.putLong(40, controlBytes);
+    Pointer msg = msghdr(runtime, buffer, data.length, control, controlBytes);
     long n;
     int errno;
     do {
@@ -131,7 +134,7 @@ final class FdPassing {
       errno = n < 0 ? LibC.errno() : 0;
     } while (n < 0 && errno == LibC.EINTR);
     Reference.reachabilityFence(buffer);
-    Reference.reachabilityFence(iov);
+    Reference.reachabilityFence(msg);
     Reference.reachabilityFence(control);
     return n < 0 ? errno : 0;
   }
